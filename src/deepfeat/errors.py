@@ -1,0 +1,13 @@
+"""Exceptions for problems the user can fix: bad data, bad configuration."""
+
+
+class DeepfeatError(ValueError):
+    """A problem with the user's input; its message is one line saying what and where."""
+
+
+class ConfigError(DeepfeatError):
+    """A setting (environment variable, ``.env`` entry or command-line flag) is invalid."""
+
+
+class DataError(DeepfeatError):
+    """The data file or attribute file cannot be used."""
