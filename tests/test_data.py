@@ -1,0 +1,248 @@
+"""Tests for deepfeat.data: both CSV layouts, missing values, labels, errors."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepfeat.data import Dataset, load_dataset
+from deepfeat.errors import DataError
+
+CLEVELAND = Path(__file__).parents[2] / "shared/datasets/cleveland"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def header_csv(tmp_path):
+    return write(tmp_path / "h.csv", "a,b,target\n1,2,0\n3,4,1\n5,6,1\n")
+
+
+def load_text(tmp_path, text, **kwargs) -> Dataset:
+    return load_dataset(write(tmp_path / "x.csv", text), **kwargs)
+
+
+def error_of(tmp_path, text, **kwargs) -> str:
+    with pytest.raises(DataError) as excinfo:
+        load_text(tmp_path, text, **kwargs)
+    message = str(excinfo.value)
+    assert "\n" not in message
+    return message
+
+
+# --- layouts ------------------------------------------------------------------
+
+
+def test_header_layout(header_csv):
+    data = load_dataset(header_csv)
+    np.testing.assert_array_equal(data.X, [[1, 2], [3, 4], [5, 6]])
+    assert data.X.dtype == np.float64
+    np.testing.assert_array_equal(data.y, [0, 1, 1])
+    assert data.y.dtype == np.int64
+    assert data.feature_names == ("a", "b")
+    assert data.label_name == "target"
+    assert data.source == str(header_csv)
+    assert data.n_dropped == 0
+
+
+def test_headerless_with_attribute_names_only(tmp_path):
+    csv = write(tmp_path / "d.data", "1,2,0\n3,4,1\n")
+    names = write(tmp_path / "attributes", " a , b ")  # no trailing newline, spaces
+    data = load_dataset(csv, names)
+    assert data.feature_names == ("a", "b")
+    assert data.label_name == "label"
+    np.testing.assert_array_equal(data.X, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(data.y, [0, 1])
+
+
+def test_headerless_with_all_column_names(tmp_path):
+    csv = write(tmp_path / "d.data", "0,1,2\n1,3,4\n")
+    names = write(tmp_path / "names", "cls,a,b\n")
+    data = load_dataset(csv, names, label_column="cls")
+    assert data.feature_names == ("a", "b")
+    assert data.label_name == "cls"
+    np.testing.assert_array_equal(data.X, [[1, 2], [3, 4]])
+    # Without label_column the last named column is the label.
+    assert load_dataset(csv, names).label_name == "b"
+
+
+def test_label_by_index_and_name(header_csv):
+    by_index = load_dataset(header_csv, label_column=0)
+    assert by_index.label_name == "a"
+    assert by_index.feature_names == ("b", "target")
+    np.testing.assert_array_equal(by_index.y, [1, 3, 5])
+    assert load_dataset(header_csv, label_column=np.int64(1)).label_name == "b"
+    assert load_dataset(header_csv, label_column="b").feature_names == ("a", "target")
+
+
+def test_string_labels_and_whitespace(tmp_path):
+    data = load_text(tmp_path, "x, y ,kind\n1, 2, cat \n3,4,dog\n5,6,cat\n")
+    assert data.feature_names == ("x", "y")
+    assert data.y.dtype == object
+    assert list(data.y) == ["cat", "dog", "cat"]
+
+
+def test_whole_number_float_labels_become_ints(tmp_path):
+    data = load_text(tmp_path, "x,y\n1,1.0\n2,3\n3,0.0\n")
+    assert data.y.dtype == np.int64
+    np.testing.assert_array_equal(data.y, [1, 3, 0])
+
+
+def test_fractional_labels_stay_strings(tmp_path):
+    assert list(load_text(tmp_path, "x,y\n1,0.5\n2,1\n").y) == ["0.5", "1"]
+
+
+def test_blank_lines_are_skipped_and_line_numbers_kept(tmp_path):
+    data = load_text(tmp_path, "x,y\n\n1,0\n   \n2,1\n\n")
+    assert data.X.shape == (2, 1)
+    message = error_of(tmp_path, "x,y\n\n1,0\n\nz,1\n")
+    assert "row 5, column 'x': 'z' is not a number" in message
+
+
+def test_missing_values_dropped_counted_and_logged(tmp_path, caplog):
+    text = "a,b,c\n1,2,0\n?,3,1\n4, ,1\n5,6,\n7,8,1\n9,10, ? \n"
+    with caplog.at_level(logging.INFO, logger="deepfeat.data"):
+        data = load_text(tmp_path, text)
+    assert data.n_dropped == 4
+    np.testing.assert_array_equal(data.X, [[1, 2], [7, 8]])
+    np.testing.assert_array_equal(data.y, [0, 1])
+    assert "dropped 4 of 6 rows" in caplog.text
+    assert "rows 3, 4, 5, 7" in caplog.text
+
+
+def test_single_sample_class_is_allowed(tmp_path):
+    data = load_text(tmp_path, "x,y\n1,0\n2,0\n3,1\n")
+    np.testing.assert_array_equal(data.y, [0, 0, 1])
+
+
+@pytest.mark.skipif(not CLEVELAND.is_dir(), reason="Cleveland data not available")
+def test_real_cleveland_file():
+    data = load_dataset(CLEVELAND / "processed.cleveland.data", CLEVELAND / "attributes")
+    assert data.X.shape == (297, 13)
+    assert data.n_dropped == 6
+    assert sorted(np.unique(data.y)) == [0, 1, 2, 3, 4]
+    assert data.feature_names[0] == "age" and data.feature_names[-1] == "thal"
+    assert data.label_name == "label"
+
+
+# --- errors -------------------------------------------------------------------
+
+
+def test_non_numeric_attribute_names_row_column_value(tmp_path):
+    message = error_of(tmp_path, "age,chol,y\n1,2,0\n3,abc,1\n")
+    assert message.endswith("x.csv: row 3, column 'chol': 'abc' is not a number")
+
+
+def test_non_numeric_in_headerless_layout_counts_lines_from_one(tmp_path):
+    csv = write(tmp_path / "d.data", "1,2,0\n3,4,1\nfoo,5,1\n")
+    names = write(tmp_path / "names", "a,b")
+    with pytest.raises(DataError, match="row 3, column 'a': 'foo' is not a number"):
+        load_dataset(csv, names)
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e999", "nan"])
+def test_non_finite_attribute_is_an_error(tmp_path, value):
+    message = error_of(tmp_path, f"a,b,y\n1,2,0\n3,{value},1\n")
+    assert f"row 3, column 'b': '{value}' is not a finite number" in message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match=r"nope\.csv: data file does not exist"):
+        load_dataset(tmp_path / "nope.csv")
+
+
+def test_directory(tmp_path):
+    with pytest.raises(DataError, match="is a directory"):
+        load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["", "  \n\n"])
+def test_empty_file(tmp_path, text):
+    assert "x.csv: data file is empty" in error_of(tmp_path, text)
+
+
+def test_header_only(tmp_path):
+    assert "has a header row but no data rows" in error_of(tmp_path, "a,b,y\n")
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\x00\x01\n")
+    with pytest.raises(DataError, match=r"x\.csv: data file is binary"):
+        load_dataset(path)
+    path.write_bytes(b"\xff\xfe\x80abc")
+    with pytest.raises(DataError, match=r"x\.csv: data file is not UTF-8 text"):
+        load_dataset(path)
+
+
+def test_ragged_row_names_the_line(tmp_path):
+    message = error_of(tmp_path, "a,b,y\n1,2,0\n1,2,3,4\n")
+    assert "x.csv: row 3 has 4 fields, expected 3" in message
+    message = error_of(tmp_path, "a,b,y\n1,2,0\n1,2\n")
+    assert "row 3 has 2 fields, expected 3" in message
+
+
+def test_ragged_row_in_headerless_layout(tmp_path):
+    csv = write(tmp_path / "d.data", "1,2,0\n1,2\n")
+    with pytest.raises(DataError, match="row 2 has 2 fields, expected 3"):
+        load_dataset(csv, write(tmp_path / "names", "a,b"))
+
+
+def test_one_class_only(tmp_path):
+    message = error_of(tmp_path, "a,y\n1,0\n2,?\n3,0\n")
+    assert "label column 'y' has only one class ('0')" in message
+
+
+def test_all_rows_dropped(tmp_path):
+    assert "all 2 data rows have missing values" in error_of(tmp_path, "a,y\n?,0\n1,\n")
+
+
+def test_single_column(tmp_path):
+    assert "need at least one attribute column" in error_of(tmp_path, "y\n0\n1\n")
+
+
+def test_attribute_count_mismatch_names_counts_and_files(tmp_path):
+    csv = write(tmp_path / "d.data", "1,2,3,0\n")
+    names = write(tmp_path / "names", "a")
+    with pytest.raises(DataError) as excinfo:
+        load_dataset(csv, names)
+    message = str(excinfo.value)
+    assert "names: attribute file has 1 names" in message
+    assert "d.data has 4 columns" in message
+
+
+def test_duplicate_names(tmp_path):
+    assert "column name 'a' appears more than once" in error_of(tmp_path, "a,b,a\n1,2,0\n")
+    csv = write(tmp_path / "d.data", "1,2,0\n")
+    with pytest.raises(DataError, match="column name 'b' appears more than once"):
+        load_dataset(csv, write(tmp_path / "names", "b,b"))
+
+
+def test_empty_header_name(tmp_path):
+    assert "header column 2 has no name" in error_of(tmp_path, "a,,y\n1,2,0\n")
+
+
+def test_missing_attribute_file(tmp_path):
+    csv = write(tmp_path / "d.data", "1,0\n")
+    with pytest.raises(DataError, match="attrs: attribute file does not exist"):
+        load_dataset(csv, tmp_path / "attrs")
+
+
+def test_unknown_label_name_lists_columns(header_csv):
+    with pytest.raises(DataError, match=r"no column named 'klass'.*columns are: a, b, target"):
+        load_dataset(header_csv, label_column="klass")
+
+
+def test_digit_string_label_is_a_name_not_an_index(header_csv):
+    with pytest.raises(DataError, match="no column named '0'"):
+        load_dataset(header_csv, label_column="0")
+
+
+@pytest.mark.parametrize("index", [3, -1])
+def test_label_index_out_of_range(header_csv, index):
+    with pytest.raises(DataError, match=f"label column index {index} is out of range"):
+        load_dataset(header_csv, label_column=index)
