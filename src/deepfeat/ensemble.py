@@ -205,17 +205,33 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
     params = {name: np.stack([p[name] for p in inits]) for name in inits[0]}
     train = _train_stacked if options.trainer == "stacked" else _train_one_by_one
     best, history = train(scaling.rows(X), Y, params, scaling, train_index, val_index, rngs, seeds, options, progress)
-    records = [
-        {
-            "seed": seeds[m],
-            "best_epoch": int(history["best_epoch"][m]) + 1,
-            "epochs_run": int(history["epochs_run"][m]),
-            "loss": float(history["train_loss"][m]),
-            "val_loss": float(history["val_loss"][m]),
-        }
-        for m in range(n_models)
-    ]
-    return EnsembleResult(best, scaling, options.architecture, records, list(train_index), list(val_index))
+    result = EnsembleResult(best, scaling, options.architecture, [], list(train_index), list(val_index))
+    predicted = result.predict_proba(X) > 0.5
+    for m in range(n_models):
+        result.records.append(
+            {
+                "seed": seeds[m],
+                "best_epoch": int(history["best_epoch"][m]) + 1,
+                "epochs_run": int(history["epochs_run"][m]),
+                "loss": float(history["train_loss"][m]),
+                "val_loss": float(history["val_loss"][m]),
+                **_head_scores(predicted[m][train_index[m]], Y[train_index[m]], ""),
+                **_head_scores(predicted[m][val_index[m]], Y[val_index[m]], "val_"),
+            }
+        )
+    return result
+
+
+def _head_scores(predicted, Y, prefix):
+    """Precision and recall of each class head at threshold 0.5, keyed as the 2021 logs were."""
+    scores = {}
+    truth = Y > 0.5
+    for k in range(Y.shape[1]):
+        tp = np.sum(predicted[:, k] & truth[:, k])
+        n_predicted, n_true = predicted[:, k].sum(), truth[:, k].sum()
+        scores[f"{prefix}output_class_{k}_precision"] = float(tp / n_predicted) if n_predicted else 0.0
+        scores[f"{prefix}output_class_{k}_recall"] = float(tp / n_true) if n_true else 0.0
+    return scores
 
 
 def chunk_size(n_models, n_features, n_classes, n_val, options):

@@ -176,6 +176,8 @@ class StackedTrainer:
                 _store(best, rows[~still], stack.best_weights(~still))
                 stack = stack.subset(still)
                 rows = rows[still]
+        if progress is not None and active.any():  # the epoch limit ended the others
+            progress(int(history["epochs_run"].max()), 0)
         _store(best, rows, stack.best_weights(np.ones(len(rows), dtype=bool)))
         return best, history
 

@@ -1,0 +1,5 @@
+"""``python -m deepfeat``: the same as the ``deepfeat`` command."""
+
+from .cli import console_main
+
+console_main()

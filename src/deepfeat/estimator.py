@@ -1,0 +1,249 @@
+"""scikit-learn interface: ``DeepFeatureImportance``, a classifier that also selects features."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .ensemble import TRAINERS, TrainingOptions, train_ensemble
+from .importance import mean_importance, ranking_table, split_half_stability
+from .layers import IMPORTANCE_INITS
+from .model import Architecture
+from .preprocessing import NORMALIZATIONS
+
+
+class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
+    """Rank features by training an ensemble of importance-gated neural networks.
+
+    Every attribute passes through its own non-negative, linear gate in front of a small
+    network (three Dense(128, ReLU) blocks with noise and dropout, one sigmoid head per class,
+    soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
+    stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
+    average is ``feature_importances_``. The estimator predicts with the average of the
+    networks' heads and, as a selector, keeps the most important features.
+
+    Parameters
+    ----------
+    n_models : int, default=100
+        Number of networks in the ensemble (the paper trained 100).
+    learning_rate : float, default=1e-4
+        Adam's learning rate.
+    batch_size : int, default=64
+        Mini-batch size.
+    max_epochs : int, default=2000
+        Most epochs any network trains for.
+    patience : int, default=15
+        Epochs without a lower validation loss before a network stops; its best epoch's
+        weights are kept.
+    validation_fraction : float, default=0.5
+        Share of the rows each network holds out for early stopping.
+    normalization : {"standard", "column-l2", "row-l2", "none"}, default="standard"
+        Input scaling: standardisation fitted on each network's training rows; each column
+        divided by its L2 norm (the 2021 code); each row scaled to unit norm (the paper's
+        text); or none.
+    importance_init : {"ones", "uniform", "glorot-relu"}, default="ones"
+        Starting gate values. "glorot-relu" reproduces the 2021 code: GlorotUniform start and a
+        ReLU after the gates, which leaves many gates stuck at exactly 0.
+    trainer : {"stacked", "keras"}, default="stacked"
+        "stacked" trains all networks in one computation; "keras" fits them one by one.
+    memory_budget_mb : int, default=2048
+        Memory for one group of networks trained together.
+    n_features_to_select : int or float, default=None
+        Keep this many of the most important features (a float in (0, 1] is a fraction).
+    threshold : float or {"mean", "median"}, default=None
+        Otherwise keep features whose importance is at least this; ``None`` means "mean", i.e.
+        at least the importance every feature would have if all mattered equally.
+    random_state : int, RandomState instance or None, default=None
+        Seed for splits, initial weights, batch order, dropout and noise.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string column names.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        Mean normalised importance; sums to one.
+    importances_ : ndarray of shape (n_models, n_features_in_)
+        Each network's normalised importances.
+    importances_std_ : ndarray of shape (n_features_in_,)
+        Standard deviation of the importances across networks.
+    stability_ : float
+        Spearman correlation between the mean importances of the two halves of the ensemble.
+    history_ : list of dict
+        Per network: seed, best and last epoch, losses, and per-class precision and recall on
+        its training and validation rows.
+    seed_ : int
+        The seed the fit used (drawn when ``random_state`` is None).
+    ensemble_ : deepfeat.ensemble.EnsembleResult
+        The trained weights, for prediction and for exporting Keras models.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> X, y = load_wine(return_X_y=True)
+    >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, random_state=0).fit(X, y)
+    >>> model.feature_importances_.shape
+    (13,)
+    >>> model.transform(X).shape[1] <= 13
+    True
+    """
+
+    _parameter_constraints = {
+        "n_models": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "normalization": [StrOptions(set(NORMALIZATIONS))],
+        "importance_init": [StrOptions(set(IMPORTANCE_INITS))],
+        "trainer": [StrOptions(set(TRAINERS))],
+        "memory_budget_mb": [Interval(Integral, 1, None, closed="left")],
+        "n_features_to_select": [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="right"), None],
+        "threshold": [Interval(Real, None, None, closed="neither"), StrOptions({"mean", "median"}), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_models=100,
+        *,
+        learning_rate=1e-4,
+        batch_size=64,
+        max_epochs=2000,
+        patience=15,
+        validation_fraction=0.5,
+        normalization="standard",
+        importance_init="ones",
+        trainer="stacked",
+        memory_budget_mb=2048,
+        n_features_to_select=None,
+        threshold=None,
+        random_state=None,
+    ):
+        self.n_models = n_models
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.normalization = normalization
+        self.importance_init = importance_init
+        self.trainer = trainer
+        self.memory_budget_mb = memory_budget_mb
+        self.n_features_to_select = n_features_to_select
+        self.threshold = threshold
+        self.random_state = random_state
+
+    def fit(self, X, y, *, progress=None):
+        """Train the ensemble on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels (integers or strings).
+        progress : callable, optional
+            Called after every epoch as ``progress(finished, n_models, epoch, n_training)``.
+
+        Returns
+        -------
+        self : DeepFeatureImportance
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has only one class ({self.classes_[0]!r}); at least two are needed.")
+        self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.ensemble_ = train_ensemble(X, codes, self.n_models, self._training_options(), self.seed_, progress)
+        self.importances_ = self.ensemble_.importances
+        self.feature_importances_ = mean_importance(self.importances_)
+        self.importances_std_ = self.importances_.std(axis=0)
+        self.stability_ = split_half_stability(self.importances_)
+        self.history_ = self.ensemble_.records
+        return self
+
+    def _training_options(self):
+        return TrainingOptions(
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            patience=self.patience,
+            validation_fraction=self.validation_fraction,
+            normalization=self.normalization,
+            importance_init=self.importance_init,
+            trainer=self.trainer,
+            memory_budget_mb=self.memory_budget_mb,
+            architecture=Architecture(gate_relu=self.importance_init == "glorot-relu"),
+        )
+
+    def ranking(self, feature_names=None):
+        """The ranking table (see :func:`deepfeat.importance.ranking_table`) of the fitted ensemble."""
+        check_is_fitted(self)
+        names = self.get_feature_names_in() if feature_names is None else feature_names
+        return ranking_table(self.importances_, names, seed=self.seed_)
+
+    def get_feature_names_in(self):
+        """Input feature names: ``feature_names_in_`` if known, else ``x0``, ``x1``, ..."""
+        check_is_fitted(self)
+        if hasattr(self, "feature_names_in_"):
+            return list(self.feature_names_in_)
+        return [f"x{i}" for i in range(self.n_features_in_)]
+
+    def predict_proba(self, X):
+        """Class probabilities: the networks' mean head outputs, scaled to sum to one per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        heads = self.ensemble_.predict_proba(X).mean(axis=0).astype(np.float64)
+        totals = heads.sum(axis=1, keepdims=True)
+        uniform = np.full_like(heads, 1.0 / heads.shape[1])
+        return np.where(totals > 0, heads / np.where(totals > 0, totals, 1.0), uniform)
+
+    def predict(self, X):
+        """The class with the highest mean head output.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        importances = self.feature_importances_
+        if self.n_features_to_select is not None:
+            k = self.n_features_to_select
+            if not isinstance(k, Integral):
+                k = max(1, int(round(k * len(importances))))
+            k = min(k, len(importances))
+            mask = np.zeros(len(importances), dtype=bool)
+            mask[np.argsort(-importances, kind="stable")[:k]] = True
+            return mask
+        threshold = self.threshold if self.threshold is not None else "mean"
+        if threshold == "mean":
+            threshold = importances.mean()
+        elif threshold == "median":
+            threshold = np.median(importances)
+        # Equal importances sit at the mean up to rounding; keep them all rather than none.
+        return importances >= threshold * (1.0 - 1e-9)
