@@ -112,7 +112,9 @@ class StackedTrainer:
         self.max_epochs = max_epochs
         self.patience = patience
 
-    def train(self, params, shift, scale, train_index, val_index, shuffle_rngs, seed, progress=None):
+    def train(
+        self, params, shift, scale, train_index, val_index, shuffle_rngs, seed, progress=None, resume=None, checkpoint=None
+    ):
         """Train the models whose initial weights are stacked in ``params``.
 
         Parameters
@@ -129,6 +131,13 @@ class StackedTrainer:
             Seed for the dropout and noise draws.
         progress : callable, optional
             Called after every epoch as ``progress(epoch, n_active)``.
+        resume : dict, optional
+            A state passed to ``checkpoint`` by an earlier, interrupted call with the same
+            arguments; training continues from the end of that state's epoch.
+        checkpoint : callable, optional
+            Called after every epoch as ``checkpoint(get_state)``; ``get_state()`` returns the
+            complete training state (a dict of arrays and plain values) for ``resume``. It is a
+            function so that a caller checkpointing now and then copies nothing otherwise.
 
         Returns
         -------
@@ -137,49 +146,108 @@ class StackedTrainer:
         history : dict of str to ndarray of shape (n_models,)
             ``best_epoch`` (0-based), ``epochs_run``, ``train_loss`` and ``val_loss`` at the best epoch.
         """
+        run = _Run.start(self, params, shift, scale, seed) if resume is None else _Run.restore(self, resume, shift, scale)
+        if resume is not None:
+            for rng, state in zip(shuffle_rngs, resume["shuffle_states"]):
+                rng.bit_generator.state = state
+        n_train = train_index.shape[1]
+        for epoch in range(run.epoch, self.max_epochs):
+            if not run.active.any():
+                break
+            rows, stack = run.rows, run.stack
+            order = np.stack([train_index[m][shuffle_rngs[m].permutation(n_train)] for m in rows])
+            train_loss = stack.train_epoch(order, self.batch_size)
+            val_loss = stack.validation_loss(val_index[rows])
+            run.end_epoch(epoch, train_loss, val_loss, self.patience)
+            if progress is not None:
+                progress(epoch + 1, int(run.active.sum()))
+            if checkpoint is not None:
+                checkpoint(lambda: run.state(shuffle_rngs))
+        if progress is not None and run.active.any():  # the epoch limit ended the others
+            progress(int(run.history["epochs_run"].max()), 0)
+        return run.finish(), run.history
+
+
+class _Run:
+    """The loop state of one :meth:`StackedTrainer.train` call, savable at an epoch boundary."""
+
+    def __init__(self, stack, rows, best, history, wait, active, epoch):
+        self.stack, self.rows, self.best, self.history = stack, rows, best, history
+        self.wait, self.active, self.epoch = wait, active, epoch
+
+    @classmethod
+    def start(cls, trainer, params, shift, scale, seed):
         n_models = len(shift)
-        stack = _Stack(self, params, shift, scale, seed)
-        rows = np.arange(n_models)  # which model each row of the stack holds
-        best = {name: np.array(value, dtype=np.float32) for name, value in params.items()}
         history = {
             "best_epoch": np.zeros(n_models, dtype=np.int64),
             "epochs_run": np.zeros(n_models, dtype=np.int64),
             "train_loss": np.full(n_models, np.nan),
             "val_loss": np.full(n_models, np.inf),
         }
-        wait = np.zeros(n_models, dtype=np.int64)
-        active = np.ones(n_models, dtype=bool)
-        n_train = train_index.shape[1]
-        for epoch in range(self.max_epochs):
-            order = np.stack([train_index[m][shuffle_rngs[m].permutation(n_train)] for m in rows])
-            train_loss = stack.train_epoch(order, self.batch_size)
-            val_loss = stack.validation_loss(val_index[rows])
-            history["epochs_run"][rows] = epoch + 1
-            # Keras's EarlyStopping: improvement is a strictly lower validation loss.
-            improved = val_loss < history["val_loss"][rows]
-            stack.snapshot(improved)
-            for key, value in (("val_loss", val_loss), ("train_loss", train_loss)):
-                history[key][rows[improved]] = value[improved]
-            history["best_epoch"][rows[improved]] = epoch
-            wait[rows] = np.where(improved, 0, wait[rows] + 1)
-            stopping = (wait[rows] >= self.patience) & (epoch > 0) & ~improved
-            active[rows[stopping]] = False
-            if progress is not None:
-                progress(epoch + 1, int(active.sum()))
-            if not active.any():
-                break
-            still = active[rows]
-            if not still.all():
-                stack.set_active(still)
-            if still.sum() <= len(rows) // 2:
-                # Drop the stopped models from the computation, keeping their best weights.
-                _store(best, rows[~still], stack.best_weights(~still))
-                stack = stack.subset(still)
-                rows = rows[still]
-        if progress is not None and active.any():  # the epoch limit ended the others
-            progress(int(history["epochs_run"].max()), 0)
-        _store(best, rows, stack.best_weights(np.ones(len(rows), dtype=bool)))
-        return best, history
+        return cls(
+            _Stack(trainer, params, shift, scale, seed),
+            np.arange(n_models),  # which model each row of the stack holds
+            {name: np.array(value, dtype=np.float32) for name, value in params.items()},
+            history,
+            np.zeros(n_models, dtype=np.int64),
+            np.ones(n_models, dtype=bool),
+            0,
+        )
+
+    @classmethod
+    def restore(cls, trainer, state, shift, scale):
+        rows = np.asarray(state["rows"])
+        stack = _Stack(trainer, state["params"], shift[rows], scale[rows], int(state["seed"]), adam=state["adam"], step=int(state["step"]))
+        for name, value in state["stack_best"].items():
+            stack.best[name].assign(value)
+        stack.generator.reset(state["generator"])
+        active = np.asarray(state["active"], dtype=bool)
+        stack.set_active(active[rows])
+        return cls(stack, rows, dict(state["best"]), dict(state["history"]), np.asarray(state["wait"]), active, int(state["epoch"]))
+
+    def end_epoch(self, epoch, train_loss, val_loss, patience):
+        rows, history = self.rows, self.history
+        history["epochs_run"][rows] = epoch + 1
+        # Keras's EarlyStopping: improvement is a strictly lower validation loss.
+        improved = val_loss < history["val_loss"][rows]
+        self.stack.snapshot(improved)
+        for key, value in (("val_loss", val_loss), ("train_loss", train_loss)):
+            history[key][rows[improved]] = value[improved]
+        history["best_epoch"][rows[improved]] = epoch
+        self.wait[rows] = np.where(improved, 0, self.wait[rows] + 1)
+        stopping = (self.wait[rows] >= patience) & (epoch > 0) & ~improved
+        self.active[rows[stopping]] = False
+        self.epoch = epoch + 1
+        still = self.active[rows]
+        if not still.all():
+            self.stack.set_active(still)
+        if still.any() and still.sum() <= len(rows) // 2:
+            # Drop the stopped models from the computation, keeping their best weights.
+            _store(self.best, rows[~still], self.stack.best_weights(~still))
+            self.stack = self.stack.subset(still)
+            self.rows = rows[still]
+
+    def finish(self):
+        _store(self.best, self.rows, self.stack.best_weights(np.ones(len(self.rows), dtype=bool)))
+        return self.best
+
+    def state(self, shuffle_rngs):
+        stack = self.stack
+        return {
+            "epoch": self.epoch,
+            "rows": self.rows.copy(),
+            "params": {k: v.numpy() for k, v in stack.vars.items()},
+            "adam": {k: (stack.m[k].numpy(), stack.v[k].numpy()) for k in stack.names},
+            "step": int(stack.step.numpy()),
+            "seed": stack.seed,
+            "generator": stack.generator.state.numpy(),
+            "stack_best": {k: v.numpy() for k, v in stack.best.items()},
+            "best": {k: v.copy() for k, v in self.best.items()},
+            "history": {k: v.copy() for k, v in self.history.items()},
+            "wait": self.wait.copy(),
+            "active": self.active.copy(),
+            "shuffle_states": [rng.bit_generator.state for rng in shuffle_rngs],
+        }
 
 
 def _store(best, rows, weights):
