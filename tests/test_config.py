@@ -32,7 +32,7 @@ def test_defaults_with_only_data_file():
 
 
 def test_every_variable_maps_to_a_settings_field():
-    assert len(ENV_VARIABLES) == len(dataclasses.fields(Settings)) == 17
+    assert len(ENV_VARIABLES) == len(dataclasses.fields(Settings)) == 19
 
 
 def test_all_variables_parsed(env_file):
@@ -41,6 +41,7 @@ def test_all_variables_parsed(env_file):
         "OUTPUT_DIR=out\nMODEL_DIR=mod\nSEED=42\nLEARNING_RATE=0.01\nBATCH_SIZE=8\n"
         "MAX_EPOCHS=5\nPATIENCE=0\nVALIDATION_FRACTION=0.25\nNORMALIZATION=Row-L2\n"
         "IMPORTANCE_INIT=glorot-relu\nTRAINER=keras\nMEMORY_BUDGET_MB=64\nSAVE_MODELS=no\n"
+        "CHECKPOINT_SECONDS=0\nRESTART=yes\n"
     )
     assert load(env_file=env_file) == Settings(
         data_file=Path("a.csv"),
@@ -60,6 +61,8 @@ def test_all_variables_parsed(env_file):
         trainer="keras",
         memory_budget_mb=64,
         save_models=False,
+        checkpoint_seconds=0.0,
+        restart=True,
     )
 
 
@@ -175,6 +178,8 @@ def test_boolean_parsing(text, expected):
         ("IMPORTANCE_INIT", "zeros", "IMPORTANCE_INIT='zeros' must be one of: ones,"),
         ("TRAINER", "torch", "TRAINER='torch' must be one of: stacked, keras"),
         ("SAVE_MODELS", "maybe", "SAVE_MODELS='maybe' is not a boolean; use one of: 1,"),
+        ("CHECKPOINT_SECONDS", "-1", "CHECKPOINT_SECONDS='-1' must be >= 0"),
+        ("RESTART", "please", "RESTART='please' is not a boolean"),
     ],
 )
 def test_validation_errors_name_variable_and_value(variable, value, message):

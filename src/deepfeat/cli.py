@@ -1,17 +1,29 @@
-"""The ``deepfeat`` command: read settings, ask for the number of models, train, print the ranking."""
+"""The ``deepfeat`` command: read settings, ask for the number of models, train, print the ranking.
+
+Exit statuses: 0 success; 2 bad input or settings (one line on standard error); 130 stopped by
+Ctrl-C (SIGINT) and 143 stopped by SIGTERM, the shell's 128 + signal number. A stop during
+training waits for the end of the current epoch and saves the progress first (a second signal
+stops at once); running the same command again resumes the run.
+"""
 
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 
 from . import __version__
 from .config import ENV_VARIABLES, load_settings, parse_n_models
 from .errors import DeepfeatError
 
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
 _SHOWN_ROWS = 30
+# Boolean settings whose flag alone means "true" (``--restart``).
+_SWITCHES = ("SAVE_MODELS", "RESTART")
 
 
 def build_parser():
@@ -23,13 +35,20 @@ def build_parser():
             "importance-gated neural networks. Settings come from flags, then the environment, "
             "then .env in the working directory."
         ),
+        epilog=(
+            "Progress is saved in MODEL_DIR/.deepfeat-run-N/ as training goes: after a crash, kill or "
+            "Ctrl-C, run the same command again to continue (--restart discards it and starts over). "
+            "Exit status: 0 done, 2 bad input or settings, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
+        ),
     )
     for variable in ENV_VARIABLES:
+        switch = {"nargs": "?", "const": "true"} if variable in _SWITCHES else {}
         parser.add_argument(
             "--" + variable.lower().replace("_", "-"),
             dest=variable,
             metavar="VALUE",
-            help=f"overrides {variable}",
+            help=f"overrides {variable}" + (" (alone: true)" if switch else ""),
+            **switch,
         )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or informational messages")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -37,35 +56,82 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run the experiment; returns the exit status (0 success, 2 bad input, 130 interrupted)."""
+    """Run the experiment; returns the exit status (0 success, 2 bad input, 130 SIGINT, 143 SIGTERM)."""
     args = build_parser().parse_args(argv)
     _quiet_tensorflow()
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     overrides = {name: value for name, value in vars(args).items() if name in ENV_VARIABLES}
-    try:
-        return _run(overrides, quiet=args.quiet)
-    except DeepfeatError as error:
-        print(f"deepfeat: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
+    with _StopSignals() as signals:
+        try:
+            return _run(overrides, args.quiet, signals)
+        except DeepfeatError as error:
+            print(f"deepfeat: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            _print_interrupted(signals.checkpoint)
+            return EXIT_TERMINATED if signals.received == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+class _StopSignals:
+    """While active, SIGINT and SIGTERM stop the run cleanly.
+
+    During training the first signal asks the checkpoint to save and stop at the end of the
+    epoch; otherwise, or on a second signal, KeyboardInterrupt is raised at once. The previous
+    handlers are restored on exit.
+    """
+
+    def __init__(self):
+        self.checkpoint = None  # set once the run's checkpoint is open
+        self.received = None
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # only it may set handlers
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum, frame):
+        self.received = signum
+        checkpoint = self.checkpoint
+        if checkpoint is not None and checkpoint.training and checkpoint.stop_requested is None:
+            checkpoint.request_stop(signum)
+        else:
+            raise KeyboardInterrupt
+
+
+def _print_interrupted(checkpoint):
+    saved = checkpoint.saved_progress() if checkpoint is not None else {"n_models": None}
+    if saved["n_models"] is None:
         print("deepfeat: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return
+    print(
+        f"Interrupted: {saved['finished']} of {saved['n_models']} models finished, progress saved in "
+        f"{checkpoint.folder}; run the same command again to resume.",
+        file=sys.stderr,
+    )
 
 
-def _run(overrides, quiet):
+def _run(overrides, quiet, signals):
     settings = load_settings(overrides)
     # Imported here so that --help and configuration errors answer without loading TensorFlow.
-    from .experiment import load_data, run_experiment
+    with _native_stderr_muted():
+        from .experiment import load_data, open_checkpoint, run_experiment
 
     dataset = load_data(settings)
     n_models = settings.n_models if settings.n_models is not None else _ask_n_models()
+    signals.checkpoint = open_checkpoint(settings, n_models)
     print(
         f"Training {n_models} model(s) on {dataset.source}: {dataset.X.shape[0]} rows, "
         f"{dataset.X.shape[1]} attributes, {len(set(dataset.y.tolist()))} classes"
         + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
     )
     with _ProgressBar(n_models, disable=quiet) as bar:
-        result = run_experiment(settings, dataset, n_models, progress=bar.update)
+        result = run_experiment(settings, dataset, n_models, progress=bar.update, checkpoint=signals.checkpoint)
     _print_result(result)
     return 0
 
@@ -142,6 +208,31 @@ def _quiet_tensorflow():
     # users who want it can set TF_CPP_MIN_LOG_LEVEL themselves.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+@contextmanager
+def _native_stderr_muted():
+    """Point file descriptor 2 at /dev/null for the block, unless TensorFlow's C++ logs are wanted.
+
+    Importing TensorFlow prints oneDNN and CPU-feature notices from C++ before its logging is set
+    up, whatever TF_CPP_MIN_LOG_LEVEL says. Python exceptions still surface after the block.
+    """
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "3":
+        yield
+        return
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 to mute
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def console_main():

@@ -76,6 +76,12 @@ class Settings:
         Memory the stacked trainer may use, in MB, >= 64.
     save_models : bool
         Whether to save each trained model.
+    checkpoint_seconds : float
+        Least seconds between two saves of the progress of models still training, >= 0
+        (0: after every epoch). Finished models are saved at once.
+    restart : bool
+        Discard the saved progress of an unfinished run with the same number of models in
+        ``model_dir`` and start over, instead of resuming it.
     """
 
     data_file: Path
@@ -95,6 +101,8 @@ class Settings:
     trainer: str = "stacked"
     memory_budget_mb: int = 2048
     save_models: bool = True
+    checkpoint_seconds: float = 30.0
+    restart: bool = False
 
 
 class _Invalid(Exception):
@@ -224,6 +232,8 @@ _SPECS = (
     _Spec("TRAINER", "trainer", _choice(*TRAINERS)),
     _Spec("MEMORY_BUDGET_MB", "memory_budget_mb", _parse_int, _at_least(64)),
     _Spec("SAVE_MODELS", "save_models", _parse_bool),
+    _Spec("CHECKPOINT_SECONDS", "checkpoint_seconds", _parse_float, _at_least(0)),
+    _Spec("RESTART", "restart", _parse_bool),
 )
 
 ENV_VARIABLES = tuple(spec.variable for spec in _SPECS)

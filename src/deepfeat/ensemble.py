@@ -1,7 +1,9 @@
 """Train an ensemble of importance networks: per-model splits, seeds, initial weights and trainers."""
 
+import hashlib
 import logging
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, fields
 
 import keras
 import numpy as np
@@ -169,7 +171,7 @@ def network_weights(model, architecture):
     return params
 
 
-def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, progress=None):
+def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, progress=None, checkpoint=None):
     """Train ``n_models`` importance networks, each on its own random split.
 
     Parameters
@@ -184,10 +186,21 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
     progress : callable, optional
         Called as ``progress(finished, n_models, epoch, n_training)`` after each epoch, where
         ``finished`` counts models that have stopped and ``n_training`` those still training.
+    checkpoint : deepfeat.checkpoint.RunCheckpoint, optional
+        Saves progress as training goes and, given the checkpoint of an interrupted call with
+        the same arguments, continues it; the result is the same as without interruption. The
+        stacked trainer resumes mid-epoch-loop, the Keras trainer at the last finished model.
 
     Returns
     -------
     EnsembleResult
+
+    Raises
+    ------
+    deepfeat.checkpoint.CheckpointMismatch
+        If ``checkpoint`` holds a run with other arguments.
+    deepfeat.checkpoint.Interrupted
+        If a stop was requested from ``checkpoint``; its progress is saved.
     """
     if options.trainer not in TRAINERS:
         raise ValueError(f"trainer {options.trainer!r} must be one of: {', '.join(TRAINERS)}")
@@ -204,7 +217,13 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
     inits = [initial_params(X.shape[1], n_classes, options.architecture, options.importance_init, r) for r in rngs]
     params = {name: np.stack([p[name] for p in inits]) for name in inits[0]}
     train = _train_stacked if options.trainer == "stacked" else _train_one_by_one
-    best, history = train(scaling.rows(X), Y, params, scaling, train_index, val_index, rngs, seeds, options, progress)
+    session = nullcontext()
+    if checkpoint is not None:
+        session = checkpoint.session(fingerprint(X, y_codes, n_models, options, seed))
+    with session:
+        best, history = train(
+            scaling.rows(X), Y, params, scaling, train_index, val_index, rngs, seeds, options, progress, checkpoint
+        )
     result = EnsembleResult(best, scaling, options.architecture, [], list(train_index), list(val_index))
     predicted = result.predict_proba(X) > 0.5
     for m in range(n_models):
@@ -220,6 +239,23 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
             }
         )
     return result
+
+
+def fingerprint(X, y_codes, n_models, options, seed):
+    """Everything that determines the result of :func:`train_ensemble`, as JSON-ready values.
+
+    The data enter as a SHA-256 of their bytes, the options as the ``repr`` of each field.
+    """
+    digest = hashlib.sha256()
+    for array in (np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y_codes, dtype=np.int64)):
+        digest.update(repr(array.shape).encode())
+        digest.update(array.tobytes())
+    return {
+        "data": digest.hexdigest(),
+        "n_models": int(n_models),
+        "seed": int(seed),
+        **{f.name: repr(getattr(options, f.name)) for f in fields(options)},
+    }
 
 
 def _head_scores(predicted, Y, prefix):
@@ -240,7 +276,7 @@ def chunk_size(n_models, n_features, n_classes, n_val, options):
     return int(max(1, min(n_models, options.memory_budget_mb * 2**20 // per_model)))
 
 
-def _train_stacked(X, Y, params, scaling, train_index, val_index, rngs, seeds, options, progress):
+def _train_stacked(X, Y, params, scaling, train_index, val_index, rngs, seeds, options, progress, checkpoint):
     n_models = len(seeds)
     size = chunk_size(n_models, X.shape[1], Y.shape[1], val_index.shape[1], options)
     trainer = stacked.StackedTrainer(
@@ -255,26 +291,51 @@ def _train_stacked(X, Y, params, scaling, train_index, val_index, rngs, seeds, o
     best, history = {}, {}
     for start in range(0, n_models, size):
         group = slice(start, min(start + size, n_models))
-        report = None
-        if progress is not None:
-            group_size = group.stop - group.start
-
-            def report(epoch, n_active, start=start, group_size=group_size):
-                progress(start + group_size - n_active, n_models, epoch, n_active)
-
-        part_best, part_history = trainer.train(
-            {name: value[group] for name, value in params.items()},
-            scaling.shift[group],
-            scaling.scale[group],
-            train_index[group],
-            val_index[group],
-            rngs[group],
-            seeds[group.start],
-            report,
-        )
+        saved = None if checkpoint is None else checkpoint.finished_group(group.start, group.stop)
+        if saved is not None:
+            part_best, part_history = saved["best"], saved["history"]
+            if progress is not None:
+                progress(group.stop, n_models, int(part_history["epochs_run"].max()), 0)
+        else:
+            part_best, part_history = _train_group(
+                trainer, group, params, scaling, train_index, val_index, rngs, seeds, progress, checkpoint
+            )
         _append(best, part_best)
         _append(history, part_history)
     return _concatenated(best), _concatenated(history)
+
+
+def _train_group(trainer, group, params, scaling, train_index, val_index, rngs, seeds, progress, checkpoint):
+    """Train (or go on training) one group of the stacked path; saved to ``checkpoint`` when done."""
+    n_models = len(seeds)
+    report = None
+    if progress is not None:
+
+        def report(epoch, n_active):
+            progress(group.stop - n_active, n_models, epoch, n_active)
+
+    resume = save = None
+    if checkpoint is not None:
+        resume = checkpoint.group_state(group.start, group.stop)
+
+        def save(get_state):
+            checkpoint.epoch_done(group.start, group.stop, get_state)
+
+    result = trainer.train(
+        {name: value[group] for name, value in params.items()},
+        scaling.shift[group],
+        scaling.scale[group],
+        train_index[group],
+        val_index[group],
+        rngs[group],
+        seeds[group.start],
+        report,
+        resume=resume,
+        checkpoint=save,
+    )
+    if checkpoint is not None:
+        checkpoint.save_group(group.start, group.stop, *result)
+    return result
 
 
 def _append(parts, new):
@@ -286,11 +347,19 @@ def _concatenated(parts):
     return {name: np.concatenate(values) for name, values in parts.items()}
 
 
-def _train_one_by_one(X, Y, params, scaling, train_index, val_index, rngs, seeds, options, progress):
-    """The reference path: one ``keras.Model.fit`` per model, with Keras's own early stopping."""
+def _train_one_by_one(X, Y, params, scaling, train_index, val_index, rngs, seeds, options, progress, checkpoint):
+    """The reference path: one ``keras.Model.fit`` per model, with Keras's own early stopping.
+
+    A checkpoint keeps finished models only: an interrupted model starts again.
+    """
     arch = options.architecture
     best, history = {}, {}
     for m, seed in enumerate(seeds):
+        saved = None if checkpoint is None else checkpoint.finished_group(m, m + 1)
+        if saved is not None:
+            _append(best, saved["best"])
+            _append(history, saved["history"])
+            continue
         model = build_network(X.shape[1], Y.shape[1], arch, shift=scaling.shift[m], scale=scaling.scale[m], seed=seed)
         set_network_weights(model, {name: value[m] for name, value in params.items()}, arch)
         model.compile(optimizer=keras.optimizers.Adam(options.learning_rate), loss=soft_f1_loss)
@@ -300,6 +369,10 @@ def _train_one_by_one(X, Y, params, scaling, train_index, val_index, rngs, seeds
         callbacks = [stopper, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs, b=batches: b.shuffle())]
         if progress is not None:
             callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs, m=m: progress(m, len(seeds), e + 1, 1)))
+        if checkpoint is not None:
+            # Saves nothing mid-model; honours a requested stop at the end of the epoch.
+            stop_point = keras.callbacks.LambdaCallback(on_epoch_end=lambda *_, m=m: checkpoint.epoch_done(m, m + 1))
+            callbacks.append(stop_point)
         fitted = model.fit(
             batches,
             epochs=options.max_epochs,
@@ -310,16 +383,17 @@ def _train_one_by_one(X, Y, params, scaling, train_index, val_index, rngs, seeds
             verbose=0,
         )
         epoch = stopper.best_epoch
-        _append(best, {name: value[None] for name, value in network_weights(model, arch).items()})
-        _append(
-            history,
-            {
-                "best_epoch": np.array([epoch]),
-                "epochs_run": np.array([len(fitted.history["loss"])]),
-                "train_loss": np.array([fitted.history["loss"][epoch]]),
-                "val_loss": np.array([fitted.history["val_loss"][epoch]]),
-            },
-        )
+        model_best = {name: value[None] for name, value in network_weights(model, arch).items()}
+        model_history = {
+            "best_epoch": np.array([epoch]),
+            "epochs_run": np.array([len(fitted.history["loss"])]),
+            "train_loss": np.array([fitted.history["loss"][epoch]]),
+            "val_loss": np.array([fitted.history["val_loss"][epoch]]),
+        }
+        if checkpoint is not None:
+            checkpoint.save_group(m, m + 1, model_best, model_history)
+        _append(best, model_best)
+        _append(history, model_history)
     if progress is not None:
         progress(len(seeds), len(seeds), options.max_epochs, 0)
     return _concatenated(best), _concatenated(history)

@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -16,6 +16,9 @@ from .layers import IMPORTANCE_INITS
 from .model import Architecture
 from .preprocessing import NORMALIZATIONS
 
+# The networks compute in float32: larger magnitudes would become inf and poison training.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     """Rank features by training an ensemble of importance-gated neural networks.
@@ -25,7 +28,13 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
     stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
     average is ``feature_importances_``. The estimator predicts with the average of the
-    networks' heads and, as a selector, keeps the most important features.
+    networks' heads and, as a selector, keeps the most important features, so it can stand
+    in a :class:`~sklearn.pipeline.Pipeline` either as a classifier or as a feature
+    selection step, or be wrapped in :class:`~sklearn.feature_selection.SelectFromModel`.
+
+    The parameters other than ``n_features_to_select`` and ``threshold`` are the command-line
+    runner's settings of the same names (``random_state`` is its ``SEED``), with the same
+    defaults: the paper's.
 
     Parameters
     ----------
@@ -54,19 +63,25 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     memory_budget_mb : int, default=2048
         Memory for one group of networks trained together.
     n_features_to_select : int or float, default=None
-        Keep this many of the most important features (a float in (0, 1] is a fraction).
+        Keep at most this many of the most important features; a float in (0, 1] is a
+        fraction of the features (at least one is kept). ``None`` sets no limit.
     threshold : float or {"mean", "median"}, default=None
-        Otherwise keep features whose importance is at least this; ``None`` means "mean", i.e.
-        at least the importance every feature would have if all mattered equally.
+        Keep only features whose importance is at least this. ``None`` means "mean" (at least
+        the importance every feature would have if all mattered equally) when
+        ``n_features_to_select`` is None, and no threshold otherwise. With both set, the
+        features kept are the most important ones among those above the threshold.
     random_state : int, RandomState instance or None, default=None
-        Seed for splits, initial weights, batch order, dropout and noise.
+        Seed for splits, initial weights, batch order, dropout and noise. An int makes fits
+        reproducible on the same machine.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels.
     n_features_in_ : int
+        Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Only when ``X`` has string column names.
+        Names of the features seen during fit; only when ``X`` has string column names.
     feature_importances_ : ndarray of shape (n_features_in_,)
         Mean normalised importance; sums to one.
     importances_ : ndarray of shape (n_models, n_features_in_)
@@ -74,24 +89,36 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     importances_std_ : ndarray of shape (n_features_in_,)
         Standard deviation of the importances across networks.
     stability_ : float
-        Spearman correlation between the mean importances of the two halves of the ensemble.
+        Spearman correlation between the mean importances of the two halves of the ensemble;
+        NaN for a single network or a single feature.
     history_ : list of dict
         Per network: seed, best and last epoch, losses, and per-class precision and recall on
         its training and validation rows.
     seed_ : int
-        The seed the fit used (drawn when ``random_state`` is None).
+        The seed the fit used (drawn from ``random_state``).
     ensemble_ : deepfeat.ensemble.EnsembleResult
         The trained weights, for prediction and for exporting Keras models.
+
+    See Also
+    --------
+    sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
+    deepfeat.importance.ranking_table : The ranking table behind :meth:`ranking`.
 
     Examples
     --------
     >>> from sklearn.datasets import load_wine
+    >>> from deepfeat import DeepFeatureImportance
     >>> X, y = load_wine(return_X_y=True)
-    >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, random_state=0).fit(X, y)
-    >>> model.feature_importances_.shape
-    (13,)
-    >>> model.transform(X).shape[1] <= 13
-    True
+    >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, n_features_to_select=5, random_state=0)
+    >>> model = model.fit(X, y)
+    >>> model.importances_.shape
+    (4, 13)
+    >>> float(round(model.feature_importances_.sum(), 6))
+    1.0
+    >>> model.transform(X).shape
+    (178, 5)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 3)
     """
 
     _parameter_constraints = {
@@ -141,29 +168,46 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         self.threshold = threshold
         self.random_state = random_state
 
-    def fit(self, X, y, *, progress=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, progress=None, checkpoint=None):
         """Train the ensemble on ``X`` and ``y``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Numeric features; a pandas DataFrame's column names become ``feature_names_in_``.
+            Sparse matrices, NaN and infinite values are rejected.
         y : array-like of shape (n_samples,)
-            Class labels (integers or strings).
+            Class labels (integers or strings), at least two distinct ones.
         progress : callable, optional
             Called after every epoch as ``progress(finished, n_models, epoch, n_training)``.
+        checkpoint : deepfeat.checkpoint.RunCheckpoint, optional
+            Saves progress as training goes and resumes an interrupted fit with the same data
+            and parameters (``random_state`` must then be an int); see
+            :func:`deepfeat.ensemble.train_ensemble`.
 
         Returns
         -------
         self : DeepFeatureImportance
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` or ``y`` is unusable (see above), or ``n_features_to_select`` asks for
+            more features than ``X`` has.
         """
-        self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
+        _check_float32_range(X)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"y has only one class ({self.classes_[0]!r}); at least two are needed.")
+        self._n_selected(X.shape[1])  # fail before training, not at the first transform
         self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self.ensemble_ = train_ensemble(X, codes, self.n_models, self._training_options(), self.seed_, progress)
+        self.ensemble_ = train_ensemble(
+            X, codes, self.n_models, self._training_options(), self.seed_, progress, checkpoint
+        )
         self.importances_ = self.ensemble_.importances
         self.feature_importances_ = mean_importance(self.importances_)
         self.importances_std_ = self.importances_.std(axis=0)
@@ -186,13 +230,29 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         )
 
     def ranking(self, feature_names=None):
-        """The ranking table (see :func:`deepfeat.importance.ranking_table`) of the fitted ensemble."""
+        """The ranking table of the fitted ensemble, most important feature first.
+
+        Parameters
+        ----------
+        feature_names : sequence of str, optional
+            Names for the features; defaults to :meth:`get_feature_names_in`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            See :func:`deepfeat.importance.ranking_table`.
+        """
         check_is_fitted(self)
         names = self.get_feature_names_in() if feature_names is None else feature_names
         return ranking_table(self.importances_, names, seed=self.seed_)
 
     def get_feature_names_in(self):
-        """Input feature names: ``feature_names_in_`` if known, else ``x0``, ``x1``, ..."""
+        """Input feature names: ``feature_names_in_`` if known, else ``x0``, ``x1``, ...
+
+        Returns
+        -------
+        list of str
+        """
         check_is_fitted(self)
         if hasattr(self, "feature_names_in_"):
             return list(self.feature_names_in_)
@@ -201,16 +261,22 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities: the networks' mean head outputs, scaled to sum to one per row.
 
+        Each class has its own sigmoid head, so the mean outputs need not sum to one; a row
+        where every head outputs 0 gets equal probabilities.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples with the features seen in fit.
 
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        _check_float32_range(X)
         heads = self.ensemble_.predict_proba(X).mean(axis=0).astype(np.float64)
         totals = heads.sum(axis=1, keepdims=True)
         uniform = np.full_like(heads, 1.0 / heads.shape[1])
@@ -222,28 +288,48 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples with the features seen in fit.
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            Predicted labels, drawn from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first, so that an unfitted estimator raises NotFittedError
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _n_selected(self, n_features):
+        """How many features ``n_features_to_select`` allows, or None for no limit."""
+        k = self.n_features_to_select
+        if k is None:
+            return None
+        if not isinstance(k, Integral):
+            return max(1, int(round(k * n_features)))
+        if k > n_features:
+            raise ValueError(f"n_features_to_select={k} is more than the {n_features} features of X.")
+        return int(k)
 
     def _get_support_mask(self):
         check_is_fitted(self)
         importances = self.feature_importances_
-        if self.n_features_to_select is not None:
-            k = self.n_features_to_select
-            if not isinstance(k, Integral):
-                k = max(1, int(round(k * len(importances))))
-            k = min(k, len(importances))
-            mask = np.zeros(len(importances), dtype=bool)
-            mask[np.argsort(-importances, kind="stable")[:k]] = True
-            return mask
-        threshold = self.threshold if self.threshold is not None else "mean"
+        k = self._n_selected(len(importances))
+        threshold = self.threshold if self.threshold is not None or k is not None else "mean"
         if threshold == "mean":
             threshold = importances.mean()
         elif threshold == "median":
             threshold = np.median(importances)
-        # Equal importances sit at the mean up to rounding; keep them all rather than none.
-        return importances >= threshold * (1.0 - 1e-9)
+        if threshold is None:
+            mask = np.ones(len(importances), dtype=bool)
+        else:
+            # Equal importances sit at the mean up to rounding; keep them all rather than none.
+            mask = importances >= threshold - 1e-9 * abs(threshold)
+        if k is not None and mask.sum() > k:
+            kept = np.flatnonzero(mask)
+            mask = np.zeros(len(importances), dtype=bool)
+            mask[kept[np.argsort(-importances[kept], kind="stable")[:k]]] = True
+        return mask
+
+
+def _check_float32_range(X):
+    if X.size and np.abs(X).max() > _FLOAT32_MAX:
+        raise ValueError(f"X has values beyond the float32 range (|x| > {_FLOAT32_MAX:.3g}); rescale it first.")

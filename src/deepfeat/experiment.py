@@ -1,12 +1,20 @@
-"""One experiment run: the configured data in, a fitted ensemble and its result files out."""
+"""One experiment run: the configured data in, a fitted ensemble and its result files out.
 
+A run saves its progress in ``MODEL_DIR/.deepfeat-run-N/`` (see :mod:`deepfeat.checkpoint`)
+and deletes it once every result file is written, so the same command run again after an
+interruption resumes it.
+"""
+
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .checkpoint import CheckpointMismatch, RunCheckpoint
 from .config import Settings
 from .data import Dataset, load_dataset
+from .errors import ConfigError
 from .estimator import DeepFeatureImportance
 from .outputs import (
     OutputPaths,
@@ -58,8 +66,8 @@ def load_data(settings: Settings) -> Dataset:
     return dataset
 
 
-def estimator_for(settings: Settings, n_models: int) -> DeepFeatureImportance:
-    """The estimator the runner's settings describe."""
+def estimator_for(settings: Settings, n_models: int, random_state=None) -> DeepFeatureImportance:
+    """The estimator the runner's settings describe; ``random_state`` stands in for an unset ``SEED``."""
     return DeepFeatureImportance(
         n_models=n_models,
         learning_rate=settings.learning_rate,
@@ -71,12 +79,44 @@ def estimator_for(settings: Settings, n_models: int) -> DeepFeatureImportance:
         importance_init=settings.importance_init,
         trainer=settings.trainer,
         memory_budget_mb=settings.memory_budget_mb,
-        random_state=settings.seed,
+        random_state=settings.seed if settings.seed is not None else random_state,
     )
 
 
-def run_experiment(settings: Settings, dataset: Dataset, n_models: int, progress=None) -> ExperimentResult:
+def open_checkpoint(settings: Settings, n_models: int) -> RunCheckpoint:
+    """The checkpoint of a run of ``n_models`` models: ``MODEL_DIR/.deepfeat-run-N/``.
+
+    With ``RESTART`` set, whatever it held is discarded.
+    """
+    folder = Path(settings.model_dir) / f".deepfeat-run-{n_models}"
+    return RunCheckpoint(folder, interval=settings.checkpoint_seconds, restart=settings.restart)
+
+
+# How the inputs in a checkpoint's fingerprint are called on the command line.
+_SETTING_NAMES = {
+    "data": "data",
+    "seed": "SEED",
+    "architecture": "IMPORTANCE_INIT",
+    "format": "checkpoint format (from another deepfeat version)",
+}
+
+
+def _mismatch_error(error: CheckpointMismatch) -> ConfigError:
+    names = list(dict.fromkeys(_SETTING_NAMES.get(key, key.upper()) for key in error.differences))
+    return ConfigError(
+        f"{error.folder} holds an unfinished run made with a different {', '.join(names)}; "
+        "run the earlier command again to resume it, or set RESTART=1 (--restart) to discard it and start over"
+    )
+
+
+def run_experiment(
+    settings: Settings, dataset: Dataset, n_models: int, progress=None, checkpoint=None
+) -> ExperimentResult:
     """Train ``n_models`` networks on ``dataset`` and write every result file.
+
+    Training resumes from the run's checkpoint if an earlier run was interrupted, and the
+    checkpoint is deleted once every file is written. When ``SEED`` is unset, the seed drawn
+    is kept in the checkpoint so that a resumed run goes on with it.
 
     Parameters
     ----------
@@ -86,12 +126,29 @@ def run_experiment(settings: Settings, dataset: Dataset, n_models: int, progress
     n_models : int
     progress : callable, optional
         Passed to :meth:`DeepFeatureImportance.fit`.
+    checkpoint : RunCheckpoint, optional
+        Defaults to :func:`open_checkpoint`; give it to request a stop from outside.
 
     Returns
     -------
     ExperimentResult
+
+    Raises
+    ------
+    deepfeat.errors.ConfigError
+        If the checkpoint holds an unfinished run with other data or settings.
+    deepfeat.checkpoint.Interrupted
+        If a stop was requested through ``checkpoint``; the progress so far is saved.
     """
-    estimator = estimator_for(settings, n_models).fit(dataset.X, dataset.y, progress=progress)
+    if checkpoint is None:
+        checkpoint = open_checkpoint(settings, n_models)
+    seed = None if settings.seed is not None else checkpoint.remember("random_state", lambda: secrets.randbelow(2**32))
+    try:
+        estimator = estimator_for(settings, n_models, seed).fit(
+            dataset.X, dataset.y, progress=progress, checkpoint=checkpoint
+        )
+    except CheckpointMismatch as error:
+        raise _mismatch_error(error) from None
     names = list(dataset.feature_names)
     ranking = estimator.ranking(names)
     paths = output_paths(settings.output_dir, settings.model_dir, n_models)
@@ -103,4 +160,5 @@ def run_experiment(settings: Settings, dataset: Dataset, n_models: int, progress
         for i in range(n_models):
             with atomic_path(paths.model_path(i)) as path:
                 estimator.ensemble_.keras_model(i, importance_init=settings.importance_init).save(path)
+    checkpoint.discard()
     return ExperimentResult(estimator, ranking, paths)

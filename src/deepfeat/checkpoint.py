@@ -1,0 +1,283 @@
+"""Checkpoints that let an interrupted training run continue where it stopped.
+
+A :class:`RunCheckpoint` is a folder. ``run.json`` holds the fingerprint of the training inputs
+(data, number of models, seed, every training option) and values the caller asked to keep, such
+as a seed drawn for the run. Each group of models trained together is saved once, when it
+finishes, as ``group_<start>-<stop>.pkl``; the full loop state of the group still training
+(weights, Adam moments, early-stopping counters, random generators) is saved as ``state.pkl``
+at most every ``interval`` seconds, and at once when a stop is requested. Every file is written
+atomically, so a crash or ``kill -9`` leaves the previous complete checkpoint in place.
+
+Training resumed from a checkpoint gives bit-for-bit the result an uninterrupted run would.
+The folder holds pickles: load only checkpoints you wrote yourself.
+"""
+
+import json
+import logging
+import pickle
+import re
+import shutil
+import signal
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import DeepfeatError
+
+__all__ = ["CheckpointMismatch", "Interrupted", "RunCheckpoint"]
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+_RUN_FILE = "run.json"
+_STATE_FILE = "state.pkl"
+_GROUP_FILE = re.compile(r"group_(\d+)-(\d+)\.pkl")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Training stopped on request, after saving its progress.
+
+    Attributes
+    ----------
+    signum : int
+        The signal whose arrival asked for the stop (``signal.SIGINT`` unless told otherwise).
+    """
+
+    def __init__(self, signum=signal.SIGINT):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class CheckpointMismatch(DeepfeatError):
+    """The checkpoint folder holds a run with other training inputs.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+    differences : dict of str to tuple
+        For each input that differs (``"data"``, ``"seed"``, ``"n_models"``, ``"format"`` or a
+        :class:`~deepfeat.ensemble.TrainingOptions` field): its value then and now.
+    """
+
+    def __init__(self, folder, differences):
+        self.folder = Path(folder)
+        self.differences = differences
+        super().__init__(
+            f"{folder} holds an unfinished run with a different {', '.join(differences)}; "
+            "resume it with the same inputs, or pass restart=True to discard it"
+        )
+
+
+class RunCheckpoint:
+    """Saved progress of one training run, for :func:`deepfeat.ensemble.train_ensemble`.
+
+    Give the same folder to the same training call after an interruption and it goes on where
+    it stopped. The call must see the same inputs: for :class:`~deepfeat.DeepFeatureImportance`
+    that means the same data, parameters and an int ``random_state``.
+
+    Parameters
+    ----------
+    folder : path-like
+        Where the checkpoint lives; created on the first save.
+    interval : float, default=30.0
+        Least number of seconds between two saves of the state of models still training;
+        0 saves after every epoch. Finished groups of models are always saved at once.
+    restart : bool, default=False
+        Discard whatever ``folder`` holds and start afresh.
+
+    Attributes
+    ----------
+    training : bool
+        True while a training call uses the checkpoint (between its epochs a requested stop
+        is honoured).
+    stop_requested : int or None
+        The signal number passed to :meth:`request_stop`, if a stop is pending.
+    """
+
+    def __init__(self, folder, *, interval=30.0, restart=False):
+        self.folder = Path(folder)
+        self.interval = float(interval)
+        if restart:
+            self.discard()
+        self.training = False
+        self.stop_requested = None
+        self._last_save = time.monotonic()
+
+    # --- the run record ---------------------------------------------------------------
+    def _read_run(self):
+        path = self.folder / _RUN_FILE
+        if not path.is_file():
+            return {"format": FORMAT, "values": {}, "fingerprint": None}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DeepfeatError(f"{path}: cannot read checkpoint ({exc}); delete {self.folder} to start over") from None
+
+    def _write_run(self, run):
+        _write(self.folder / _RUN_FILE, (json.dumps(run, indent=2) + "\n").encode("utf-8"))
+
+    def remember(self, name, make):
+        """The value stored under ``name``, or ``make()`` stored there now.
+
+        For values a resumed run must reuse, such as a seed drawn when none was given.
+
+        Parameters
+        ----------
+        name : str
+        make : callable
+            Returns a JSON-serialisable value.
+        """
+        run = self._read_run()
+        if name not in run["values"]:
+            run["values"][name] = make()
+            self._write_run(run)
+        return run["values"][name]
+
+    @contextmanager
+    def session(self, fingerprint):
+        """Bind the checkpoint to one training call's inputs for the duration of the block.
+
+        Parameters
+        ----------
+        fingerprint : dict
+            JSON-serialisable description of everything that determines the result; must
+            include ``"n_models"``.
+
+        Raises
+        ------
+        CheckpointMismatch
+            If the folder holds a run with another fingerprint.
+        Interrupted
+            On leaving the block normally while a stop is pending.
+        """
+        run = self._read_run()
+        stored = run["fingerprint"]
+        differences = {}
+        if run.get("format") != FORMAT:
+            differences["format"] = (run.get("format"), FORMAT)
+        elif stored is not None:
+            keys = [*stored, *(key for key in fingerprint if key not in stored)]
+            differences = {k: (stored.get(k), fingerprint.get(k)) for k in keys if stored.get(k) != fingerprint.get(k)}
+        if differences:
+            raise CheckpointMismatch(self.folder, differences)
+        if stored is None:
+            run["fingerprint"] = fingerprint
+            self._write_run(run)
+        else:
+            done = self.saved_progress()
+            message = "resuming from %s: %d of %d models finished"
+            if done["finished"] < done["n_models"]:
+                message += f", training goes on at epoch {done['epoch'] + 1}"
+            logger.info(message, self.folder, done["finished"], done["n_models"])
+        self.training = True
+        self.stop_requested = None
+        self._last_save = time.monotonic()
+        try:
+            yield self
+        finally:
+            self.training = False
+        if self.stop_requested is not None:
+            raise Interrupted(self.stop_requested)
+
+    # --- groups and loop state --------------------------------------------------------
+    def finished_group(self, start, stop):
+        """The saved result of models ``start:stop`` as a dict with ``best`` and ``history``, or None."""
+        return _read(self._group_path(start, stop))
+
+    def save_group(self, start, stop, best, history):
+        """Save the result of models ``start:stop``; the loop state of that group is dropped."""
+        _write(self._group_path(start, stop), pickle.dumps({"best": best, "history": history}, pickle.HIGHEST_PROTOCOL))
+        (self.folder / _STATE_FILE).unlink(missing_ok=True)
+        self._last_save = time.monotonic()
+
+    def group_state(self, start, stop):
+        """The saved loop state of models ``start:stop`` (for ``StackedTrainer.train(resume=)``), or None."""
+        saved = _read(self.folder / _STATE_FILE, parts=2)
+        if saved is None or saved[0]["group"] != [start, stop]:
+            return None
+        return saved[1]
+
+    def epoch_done(self, start, stop, get_state=None):
+        """Called after every epoch of models ``start:stop``: save when due, stop when asked.
+
+        Parameters
+        ----------
+        start, stop : int
+            The group being trained.
+        get_state : callable, optional
+            Returns the loop state to save (see :meth:`deepfeat.stacked.StackedTrainer.train`);
+            None when only whole groups are saved.
+
+        Raises
+        ------
+        Interrupted
+            After saving, if :meth:`request_stop` was called.
+        """
+        due = time.monotonic() - self._last_save >= self.interval
+        if get_state is not None and (due or self.stop_requested is not None):
+            state = get_state()
+            summary = {"group": [start, stop], "epoch": int(state["epoch"]), "finished": int((~state["active"]).sum())}
+            data = pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) + pickle.dumps(state, pickle.HIGHEST_PROTOCOL)
+            _write(self.folder / _STATE_FILE, data)
+            self._last_save = time.monotonic()
+        if self.stop_requested is not None:
+            raise Interrupted(self.stop_requested)
+
+    def request_stop(self, signum=signal.SIGINT):
+        """Ask training to save and raise :class:`Interrupted` at the end of the current epoch.
+
+        Safe to call from a signal handler.
+        """
+        self.stop_requested = signum
+
+    # --- inspection and clean-up ------------------------------------------------------
+    def saved_progress(self):
+        """What the folder holds, without loading any weights.
+
+        Returns
+        -------
+        dict
+            ``n_models`` (None before training started), ``finished`` (models whose training
+            is over) and ``epoch`` (epochs done by the group still training, else 0).
+        """
+        run = self._read_run()
+        n_models = run["fingerprint"]["n_models"] if run["fingerprint"] else None
+        groups = [_GROUP_FILE.fullmatch(path.name) for path in self.folder.glob("group_*.pkl")]
+        finished = sum(int(m[2]) - int(m[1]) for m in groups if m)
+        summary = _read(self.folder / _STATE_FILE, parts=1)
+        epoch = 0
+        if summary is not None and not (self.folder / _group_name(*summary[0]["group"])).exists():
+            finished += summary[0]["finished"]
+            epoch = summary[0]["epoch"]
+        return {"n_models": n_models, "finished": finished, "epoch": epoch}
+
+    def discard(self):
+        """Delete the checkpoint folder."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _group_path(self, start, stop):
+        return self.folder / _group_name(start, stop)
+
+
+def _group_name(start, stop):
+    return f"group_{start:06d}-{stop:06d}.pkl"
+
+
+def _write(path, data):
+    # Imported here so that the command line's signal handling needs neither pandas nor matplotlib.
+    from .outputs import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
+
+
+def _read(path, parts=None):
+    """Unpickle ``path`` (its first ``parts`` objects, as a list, if given); None if it is absent."""
+    try:
+        with open(path, "rb") as handle:
+            if parts is None:
+                return pickle.load(handle)
+            return [pickle.load(handle) for _ in range(parts)]
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError) as exc:
+        raise DeepfeatError(f"{path}: cannot read checkpoint ({exc}); delete {path.parent} to start over") from None

@@ -1,0 +1,256 @@
+"""Bad input through the command line: exit status 2, one line saying what and where, earlier results kept.
+
+Every case runs ``deepfeat`` in-process on top of an output folder and a model folder that already
+hold results, and checks that not a byte of them changed and nothing was added.
+"""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deepfeat import cli
+from deepfeat.config import ENV_VARIABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD_ROWS = "1.0,2.0,0\n2.0,1.0,1\n3.0,0.5,0\n0.5,3.0,1\n"
+# Results of an earlier run that no failed run may touch.
+EARLIER = {
+    "out/output_weights_2.csv": b"a,b\n0.5,0.5\n0.25,0.75\n",
+    "out/ranking_2.csv": b"rank,attribute\n1,b\n2,a\n",
+    "models/logs_2.json": b'{"0": {}, "1": {}}\n',
+    "models/model_2_0.keras": b"not really a model",
+}
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A working directory with earlier results in out/ and models/, and no deepfeat settings around."""
+    for variable in (*ENV_VARIABLES, "EXP_OUTPUT_CSV_FILE", "OUTPUT_MODEL_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("OUTPUT_DIR", "out")
+    monkeypatch.setenv("MODEL_DIR", "models")
+    monkeypatch.chdir(tmp_path)
+    for name, data in EARLIER.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.csv").write_text("a,b,label\n" + GOOD_ROWS)
+    return tmp_path
+
+
+def snapshot(folder):
+    """Every file under ``folder`` with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def write(path, data):
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data)
+
+
+# (case id, files to create, environment, flags, stdin, words the message must contain)
+CASES = [
+    ("missing data file", {}, {"DATA_FILE": "absent.csv"}, [], None, ["absent.csv", "does not exist"]),
+    ("empty data file", {"d.csv": ""}, {"DATA_FILE": "d.csv"}, [], None, ["d.csv", "empty"]),
+    ("header only", {"d.csv": "a,b,label\n"}, {"DATA_FILE": "d.csv"}, [], None, ["d.csv", "no data rows"]),
+    (
+        "binary data file",
+        {"d.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "not UTF-8 text"],
+    ),
+    ("data file is a folder", {}, {"DATA_FILE": "out"}, [], None, ["out", "directory"]),
+    (
+        "text in a numeric column",
+        {"d.csv": "a,b,label\n1,2,0\n3,high,1\n"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "row 3", "'b'", "'high'", "not a number"],
+    ),
+    (
+        "infinity",
+        {"d.csv": "a,b,label\n1,2,0\n-inf,4,1\n"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "row 3", "'a'", "not a finite number"],
+    ),
+    (
+        "ragged row",
+        {"d.csv": "a,b,label\n1,2,0\n3,4,1,9\n"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "row 3", "4 fields", "expected 3"],
+    ),
+    (
+        "one class only",
+        {"d.csv": "a,b,label\n1,2,0\n3,4,0\n"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "'label'", "only one class"],
+    ),
+    (
+        "attribute file does not match the columns",
+        {"d.csv": GOOD_ROWS, "names.txt": "a,b,c,d,e\n"},
+        {"DATA_FILE": "d.csv", "ATTRIBUTE_FILE": "names.txt"},
+        [],
+        None,
+        ["names.txt", "5 names", "3 columns"],
+    ),
+    (
+        "attribute file repeats a name",
+        {"d.csv": GOOD_ROWS, "names.txt": "a,a,label\n"},
+        {"DATA_FILE": "d.csv", "ATTRIBUTE_FILE": "names.txt"},
+        [],
+        None,
+        ["d.csv", "'a'", "more than once"],
+    ),
+    (
+        "unknown label column",
+        {},
+        {"DATA_FILE": "good.csv", "LABEL_COLUMN": "class"},
+        [],
+        None,
+        ["good.csv", "'class'", "columns are: a, b, label"],
+    ),
+    ("label index out of range", {}, {"DATA_FILE": "good.csv"}, ["--label-column", "7"], None, ["good.csv", "index 7"]),
+    ("text at the prompt", {}, {"DATA_FILE": "good.csv"}, [], "many\n", ["number of models 'many'", "whole number"]),
+    ("zero at the prompt", {}, {"DATA_FILE": "good.csv"}, [], "0\n", ["number of models '0'", ">= 1"]),
+    ("negative at the prompt", {}, {"DATA_FILE": "good.csv"}, [], "-3\n", ["number of models '-3'", ">= 1"]),
+    ("end of input at the prompt", {}, {"DATA_FILE": "good.csv"}, [], "", ["no number of models", "N_MODELS"]),
+    ("N_MODELS zero", {}, {"DATA_FILE": "good.csv", "N_MODELS": "0"}, [], None, ["N_MODELS='0'", "in the environment"]),
+    (
+        "output folder is a file",
+        {},
+        {"DATA_FILE": "good.csv", "OUTPUT_DIR": "good.csv"},
+        [],
+        None,
+        ["OUTPUT_DIR", "good.csv", "not a directory"],
+    ),
+    (
+        "output folder under a file",
+        {},
+        {"DATA_FILE": "good.csv", "OUTPUT_DIR": "good.csv/results"},
+        [],
+        None,
+        ["OUTPUT_DIR", "good.csv/results", "not a directory"],
+    ),
+    (
+        "model folder under a file",
+        {},
+        {"DATA_FILE": "good.csv", "MODEL_DIR": "out/ranking_2.csv/models"},
+        [],
+        None,
+        ["MODEL_DIR", "ranking_2.csv", "not a directory"],
+    ),
+    (
+        "learning rate zero",
+        {},
+        {"DATA_FILE": "good.csv"},
+        ["--learning-rate", "0"],
+        None,
+        ["LEARNING_RATE='0'", "> 0", "on the command line"],
+    ),
+    (
+        "validation fraction out of range",
+        {},
+        {"DATA_FILE": "good.csv", "VALIDATION_FRACTION": "1.5"},
+        [],
+        None,
+        ["VALIDATION_FRACTION='1.5'", "between 0 and 1"],
+    ),
+    (
+        "negative patience in .env",
+        {".env": "DATA_FILE=good.csv\nPATIENCE=-2\n"},
+        {},
+        [],
+        None,
+        ["PATIENCE='-2'", ".env"],
+    ),
+    (
+        "unknown trainer",
+        {},
+        {"DATA_FILE": "good.csv", "TRAINER": "torch"},
+        [],
+        None,
+        ["TRAINER='torch'", "stacked, keras"],
+    ),
+    (
+        "negative checkpoint interval",
+        {},
+        {"DATA_FILE": "good.csv", "CHECKPOINT_SECONDS": "-1"},
+        [],
+        None,
+        ["CHECKPOINT_SECONDS='-1'"],
+    ),
+    ("no data file set", {}, {}, [], None, ["DATA_FILE is not set"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("files", "environ", "flags", "stdin", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_exits_2_with_one_line_and_keeps_earlier_results(
+    workdir, monkeypatch, capsys, files, environ, flags, stdin, words
+):
+    for name, data in files.items():
+        write(workdir / name, data)
+    for variable, value in environ.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin if stdin is not None else ""))
+    before = snapshot(workdir)
+
+    status = cli.main(flags)
+
+    captured = capsys.readouterr()
+    assert status == 2
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("deepfeat: error: ")
+    for word in words:
+        assert word in lines[0]
+    assert "Traceback" not in captured.out + captured.err
+    assert snapshot(workdir) == before
+
+
+def test_the_matrix_is_large_enough():
+    assert len(CASES) >= 15
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into read-only folders")
+def test_read_only_output_folder(workdir, monkeypatch, capsys):
+    locked = workdir / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    monkeypatch.setenv("DATA_FILE", "good.csv")
+    try:
+        status = cli.main(["--output-dir", "locked/results"])
+    finally:
+        locked.chmod(0o700)
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 2 and len(lines) == 1 and "OUTPUT_DIR" in lines[0]
+
+
+def test_console_script_prints_only_the_error(tmp_path):
+    """A real process, so that nothing else (warnings, a traceback) can reach the terminal."""
+    script = Path(sys.executable).parent / "deepfeat"
+    if not script.exists():
+        pytest.skip(f"no console script next to {sys.executable}")
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARIABLES}
+    env.update(DATA_FILE=str(ROOT / "Data/wine.data"), N_MODELS="none")
+    result = subprocess.run([str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "deepfeat: error: N_MODELS='none' is not a whole number (set in the environment)"
+    ]
+    assert result.stdout == ""

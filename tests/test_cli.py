@@ -1,0 +1,144 @@
+"""The ``deepfeat`` command in-process: flags, prompt, precedence, result files.
+
+The command as a real process is run by test_resume.py (``python -m deepfeat`` with the answer piped
+in, and the ``deepfeat`` console script) and test_bad_inputs.py.
+"""
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepfeat import cli
+from deepfeat.config import ENV_VARIABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+WINE = ROOT / "Data/wine.data"
+WINE_NAMES = ROOT / "Data/wine.attributes"
+CLEVELAND = ROOT.parent / "shared/datasets/cleveland"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """An empty working directory and an environment without deepfeat settings."""
+    for variable in (*ENV_VARIABLES, "EXP_OUTPUT_CSV_FILE", "OUTPUT_MODEL_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def set_env(monkeypatch, **settings):
+    for variable, value in settings.items():
+        monkeypatch.setenv(variable, str(value))
+
+
+def read_weights(path):
+    with open(path, newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    return header, np.array(rows, dtype=float)
+
+
+# --- flags ----------------------------------------------------------------------------------
+
+
+def test_help_lists_every_setting_resume_and_exit_statuses(capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        cli.main(["--help"])
+    assert excinfo.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for variable in ENV_VARIABLES:
+        assert "--" + variable.lower().replace("_", "-") in text
+    for words in ("run the same command again", "--restart", "130 interrupted (SIGINT)", "143 terminated (SIGTERM)"):
+        assert words in text
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.startswith("deepfeat 0.")
+
+
+def test_boolean_flags_alone_mean_true():
+    args = cli.build_parser().parse_args(["--restart", "--save-models", "no"])
+    assert args.RESTART == "true" and args.SAVE_MODELS == "no"
+    assert cli.build_parser().parse_args([]).RESTART is None
+
+
+# --- in-process runs ------------------------------------------------------------------------
+
+
+def test_run_answers_the_prompt_and_writes_every_result(workdir, monkeypatch, capsys):
+    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, MAX_EPOCHS=3, SEED=1)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("3\n"))
+    assert cli.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("How many models to train? Training 3 model(s) on ")
+    assert "178 rows, 13 attributes, 3 classes" in out and "Results:" in out
+
+    names = WINE_NAMES.read_text().strip().split(",")
+    header, weights = read_weights(workdir / "ExpOutput/output_weights_3.csv")
+    assert header == names
+    assert weights.shape == (3, 13)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+    with open(workdir / "ExpOutput/ranking_3.csv", newline="") as handle:
+        ranking = list(csv.DictReader(handle))
+    assert sorted(row["attribute"] for row in ranking) == sorted(names)
+    assert (workdir / "ExpOutput/ranking_3.png").read_bytes().startswith(PNG_SIGNATURE)
+
+    logs = json.loads((workdir / "Models/logs_3.json").read_text())
+    assert list(logs) == ["0", "1", "2"]
+    for log in logs.values():
+        for key in ("best_epoch", "epochs_run", "seed", "loss", "val_loss"):
+            assert key in log
+        for prefix in ("", "val_"):
+            for k in range(3):
+                assert 0 <= log[f"{prefix}output_class_{k}_precision"] <= 1
+                assert 0 <= log[f"{prefix}output_class_{k}_recall"] <= 1
+        assert 1 <= log["best_epoch"] <= log["epochs_run"] <= 3
+
+    import keras
+
+    for i in range(3):
+        model = keras.saving.load_model(workdir / f"Models/model_3_{i}.keras")
+        gate = model.get_layer("importance").get_weights()[0]
+        np.testing.assert_allclose(gate / gate.sum(), weights[i], rtol=1e-6)
+        assert model.predict(np.loadtxt(WINE, delimiter=",")[:2, :13], verbose=0).shape == (2, 3)
+    assert not (workdir / "Models/.deepfeat-run-3").exists()
+
+
+def test_flags_beat_environment_beat_dotenv(workdir, monkeypatch):
+    (workdir / ".env").write_text(
+        f"DATA_FILE={WINE}\nATTRIBUTE_FILE={WINE_NAMES}\nN_MODELS=2\nOUTPUT_DIR=dotenv_out\nMODEL_DIR=dotenv_models\n"
+        "MAX_EPOCHS=1\nSAVE_MODELS=false\n"
+    )
+    set_env(monkeypatch, OUTPUT_DIR="env_out", MODEL_DIR="env_models")
+    assert cli.main(["-q", "--output-dir", "flag_out"]) == 0
+    assert (workdir / "flag_out/output_weights_2.csv").is_file()  # flag over environment
+    assert (workdir / "env_models/logs_2.json").is_file()  # environment over .env
+    assert not list(workdir.glob("env_models/*.keras"))  # .env over default
+    for unused in ("env_out", "dotenv_out", "dotenv_models"):
+        assert not (workdir / unused).exists()
+
+
+@pytest.mark.skipif(not CLEVELAND.is_dir(), reason="the Cleveland data (../shared) is not here")
+def test_cleveland_through_data_and_attribute_file(workdir, monkeypatch, capsys):
+    set_env(
+        monkeypatch,
+        DATA_FILE=CLEVELAND / "processed.cleveland.data",
+        ATTRIBUTE_FILE=CLEVELAND / "attributes",
+        N_MODELS=2,
+        MAX_EPOCHS=2,
+        SAVE_MODELS=0,
+    )
+    assert cli.main(["-q"]) == 0
+    assert "297 rows, 13 attributes, 5 classes (6 rows with missing values dropped)" in capsys.readouterr().out
+    logs = json.loads((workdir / "Models/logs_2.json").read_text())
+    assert {"output_class_4_precision", "val_output_class_4_recall"} <= set(logs["1"])
+    assert "output_class_5_precision" not in logs["1"]
+    header, _ = read_weights(workdir / "ExpOutput/output_weights_2.csv")
+    assert header[:3] == ["age", "sex", "cp"] and len(header) == 13

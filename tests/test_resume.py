@@ -1,0 +1,397 @@
+"""Runs that survive: checkpoints, resuming, refusing a changed run, clean stops on SIGINT/SIGTERM, kill -9.
+
+Signals are real: the in-process tests make the process signal itself half-way through training,
+and a subprocess run is killed with SIGKILL.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepfeat import cli, ensemble
+from deepfeat.checkpoint import CheckpointMismatch, Interrupted, RunCheckpoint
+from deepfeat.config import ENV_VARIABLES
+from deepfeat.data import load_dataset
+from deepfeat.ensemble import TrainingOptions, train_ensemble
+from deepfeat.errors import DeepfeatError
+
+ROOT = Path(__file__).resolve().parents[1]
+WINE = ROOT / "Data/wine.data"
+WINE_NAMES = ROOT / "Data/wine.attributes"
+RESULT_FILES = ("ExpOutput/output_weights_{n}.csv", "ExpOutput/ranking_{n}.csv", "Models/logs_{n}.json")
+
+
+@pytest.fixture(scope="module")
+def wine():
+    dataset = load_dataset(WINE, WINE_NAMES)
+    return dataset.X[::2], dataset.y[::2]  # 89 rows: quick epochs
+
+
+# A large step and little patience, so that models stop at different epochs.
+QUICK = TrainingOptions(max_epochs=14, patience=1, learning_rate=1e-2)
+
+
+def stop_at(checkpoint, epoch, signum=signal.SIGINT):
+    """A progress callback that asks ``checkpoint`` to stop once ``epoch`` epochs are done."""
+
+    def progress(finished, n_models, done, n_training):
+        if done == epoch:
+            checkpoint.request_stop(signum)
+
+    return progress
+
+
+def assert_same_result(a, b):
+    for name in a.params:
+        np.testing.assert_array_equal(a.params[name], b.params[name])
+    assert a.records == b.records
+
+
+# --- the library: RunCheckpoint with train_ensemble -----------------------------------------
+
+
+def test_stop_request_saves_the_epoch_and_resuming_matches_an_uninterrupted_run(wine, tmp_path):
+    X, y = wine
+    reference = train_ensemble(X, y, 3, QUICK, seed=5)
+    checkpoint = RunCheckpoint(tmp_path / "run", interval=3600)  # only the stop request saves
+    with pytest.raises(Interrupted) as excinfo:
+        train_ensemble(X, y, 3, QUICK, seed=5, progress=stop_at(checkpoint, 4, signal.SIGTERM), checkpoint=checkpoint)
+    assert excinfo.value.signum == signal.SIGTERM
+    assert not checkpoint.training
+    assert checkpoint.saved_progress() == {"n_models": 3, "finished": 0, "epoch": 4}
+
+    epochs = []
+    resumed = train_ensemble(
+        X,
+        y,
+        3,
+        QUICK,
+        seed=5,
+        progress=lambda *args: epochs.append(args[2]),
+        checkpoint=RunCheckpoint(tmp_path / "run"),
+    )
+    assert_same_result(resumed, reference)
+    assert epochs[0] == 5  # went on after epoch 4 instead of starting again
+    assert max(r["epochs_run"] for r in reference.records) > 5
+
+
+def test_finished_groups_are_loaded_not_trained_again(wine, tmp_path, monkeypatch):
+    X, y = wine
+    options = TrainingOptions(**{**QUICK.__dict__, "max_epochs": 6, "memory_budget_mb": 1})  # one model per group
+    assert ensemble.chunk_size(3, X.shape[1], 3, len(y) // 2, options) == 1
+    reference = train_ensemble(X, y, 3, options, seed=2)
+    checkpoint = RunCheckpoint(tmp_path / "run", interval=0)
+    trained = []
+
+    def progress(finished, n_models, epoch, n_training):
+        if finished == 1 and n_training == 1 and epoch == 2:  # the second group, two epochs in
+            checkpoint.request_stop()
+
+    with pytest.raises(Interrupted):
+        train_ensemble(X, y, 3, options, seed=2, progress=progress, checkpoint=checkpoint)
+    assert checkpoint.saved_progress() == {"n_models": 3, "finished": 1, "epoch": 2}
+
+    original = ensemble.stacked.StackedTrainer.train
+
+    def counting_train(self, params, *args, resume=None, **kwargs):
+        trained.append((len(params["gate"]), None if resume is None else resume["epoch"]))
+        return original(self, params, *args, resume=resume, **kwargs)
+
+    monkeypatch.setattr(ensemble.stacked.StackedTrainer, "train", counting_train)
+    resumed = train_ensemble(X, y, 3, options, seed=2, checkpoint=RunCheckpoint(tmp_path / "run"))
+    assert trained == [(1, 2), (1, None)]  # group 0 loaded, group 1 resumed at epoch 2, group 2 new
+    assert_same_result(resumed, reference)
+
+
+def test_state_is_saved_at_most_every_interval(wine, tmp_path):
+    X, y = wine
+    checkpoint = RunCheckpoint(tmp_path / "run", interval=3600)
+    seen = []
+    train_ensemble(
+        X,
+        y,
+        2,
+        QUICK,
+        seed=1,
+        checkpoint=checkpoint,
+        progress=lambda *a: seen.append((tmp_path / "run/state.pkl").exists()),
+    )
+    assert seen and not any(seen)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["group_000000-000002.pkl", "run.json"]
+
+
+def test_other_inputs_are_refused_and_restart_starts_over(wine, tmp_path):
+    X, y = wine
+    folder = tmp_path / "run"
+    checkpoint = RunCheckpoint(folder, interval=0)
+    with pytest.raises(Interrupted):
+        train_ensemble(X, y, 2, QUICK, seed=1, progress=stop_at(checkpoint, 2), checkpoint=checkpoint)
+    saved = (folder / "state.pkl").read_bytes()
+
+    changed = TrainingOptions(**{**QUICK.__dict__, "learning_rate": 1e-3})
+    with pytest.raises(CheckpointMismatch) as excinfo:
+        train_ensemble(X, y, 2, changed, seed=1, checkpoint=RunCheckpoint(folder))
+    assert list(excinfo.value.differences) == ["learning_rate"]
+    assert "\n" not in str(excinfo.value)
+    X_changed = X.copy()
+    X_changed[0, 0] += 1
+    with pytest.raises(CheckpointMismatch) as excinfo:
+        train_ensemble(X_changed, y, 2, QUICK, seed=2, checkpoint=RunCheckpoint(folder))
+    assert list(excinfo.value.differences) == ["data", "seed"]
+    assert (folder / "state.pkl").read_bytes() == saved
+
+    epochs = []
+    train_ensemble(
+        X,
+        y,
+        2,
+        changed,
+        seed=1,
+        progress=lambda *a: epochs.append(a[2]),
+        checkpoint=RunCheckpoint(folder, restart=True),
+    )
+    assert epochs[0] == 1
+
+
+def test_keras_trainer_resumes_at_model_granularity(wine, tmp_path):
+    X, y = wine
+    options = TrainingOptions(max_epochs=1, trainer="keras")
+    checkpoint = RunCheckpoint(tmp_path / "run", interval=0)
+
+    def progress(model, n_models, epoch, n_training):
+        if model == 1:  # model 0 is finished
+            checkpoint.request_stop()
+
+    with pytest.raises(Interrupted):
+        train_ensemble(X, y, 2, options, seed=3, progress=progress, checkpoint=checkpoint)
+    assert checkpoint.saved_progress() == {"n_models": 2, "finished": 1, "epoch": 0}
+    first = checkpoint.finished_group(0, 1)
+
+    resumed = train_ensemble(X, y, 2, options, seed=3, checkpoint=RunCheckpoint(tmp_path / "run"))
+    for name, value in first["best"].items():
+        np.testing.assert_array_equal(resumed.params[name][:1], value)
+    assert len(resumed.records) == 2
+
+
+def test_remembered_values_survive_and_restart_forgets_them(tmp_path):
+    assert RunCheckpoint(tmp_path / "run").remember("seed", lambda: 11) == 11
+    assert RunCheckpoint(tmp_path / "run").remember("seed", lambda: 12) == 11
+    assert RunCheckpoint(tmp_path / "run", restart=True).remember("seed", lambda: 13) == 13
+
+
+def test_unreadable_checkpoint_is_a_one_line_error(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "state.pkl").write_bytes(b"garbage")
+    with pytest.raises(DeepfeatError) as excinfo:
+        RunCheckpoint(folder).saved_progress()
+    assert "state.pkl" in str(excinfo.value) and "\n" not in str(excinfo.value)
+
+
+# --- the command line, in-process ---------------------------------------------------------
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    """Run ``deepfeat -q`` in-process in a folder (under tmp_path) of its own; returns the exit status."""
+    for variable in (*ENV_VARIABLES, "EXP_OUTPUT_CSV_FILE", "OUTPUT_MODEL_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    settings = {
+        "DATA_FILE": str(WINE),
+        "ATTRIBUTE_FILE": str(WINE_NAMES),
+        "N_MODELS": "3",
+        "SEED": "7",
+        "MAX_EPOCHS": "12",
+        "PATIENCE": "1",
+        "LEARNING_RATE": "0.01",
+        "SAVE_MODELS": "no",
+        "CHECKPOINT_SECONDS": "3600",
+    }
+    for variable, value in settings.items():
+        monkeypatch.setenv(variable, value)
+
+    def run(folder, *flags):
+        folder = tmp_path / folder
+        folder.mkdir(exist_ok=True)
+        monkeypatch.chdir(folder)
+        return cli.main(["-q", *flags])
+
+    return run
+
+
+def signal_at_epoch(monkeypatch, epoch, signum):
+    """Make the process send itself ``signum`` after ``epoch`` epochs of training."""
+    original = RunCheckpoint.epoch_done
+    calls = []
+
+    def epoch_done(self, start, stop, get_state=None):
+        calls.append(start)
+        if len(calls) == epoch:
+            os.kill(os.getpid(), signum)
+        return original(self, start, stop, get_state)
+
+    monkeypatch.setattr(RunCheckpoint, "epoch_done", epoch_done)
+
+
+def test_sigterm_saves_exits_143_and_the_same_command_resumes(runner, monkeypatch, capsys, tmp_path, caplog):
+    previous = signal.getsignal(signal.SIGTERM)
+    assert runner("reference") == 0
+    capsys.readouterr()
+
+    with monkeypatch.context() as patch:
+        signal_at_epoch(patch, 3, signal.SIGTERM)
+        assert runner("run") == 143
+    err = capsys.readouterr().err
+    folder = tmp_path / "run/Models/.deepfeat-run-3"
+    assert err.splitlines()[-1] == (
+        f"Interrupted: 0 of 3 models finished, progress saved in {Path('Models/.deepfeat-run-3')}; "
+        "run the same command again to resume."
+    )
+    assert RunCheckpoint(folder).saved_progress()["epoch"] == 3  # saved at once, whatever the interval
+    assert signal.getsignal(signal.SIGTERM) == previous
+    assert not any((tmp_path / "run/ExpOutput").iterdir())
+
+    # Another configuration in the same place is refused and the saved progress kept.
+    state = (folder / "state.pkl").read_bytes()
+    status = runner("run", "--learning-rate", "0.02")
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 2 and len(lines) == 1
+    assert "different LEARNING_RATE" in lines[0] and "RESTART=1" in lines[0] and ".deepfeat-run-3" in lines[0]
+    assert (folder / "state.pkl").read_bytes() == state
+
+    with caplog.at_level("INFO", logger="deepfeat.checkpoint"):
+        assert runner("run") == 0
+    assert "0 of 3 models finished, training goes on at epoch 4" in caplog.text
+    for name in RESULT_FILES:
+        path = name.format(n=3)
+        assert (tmp_path / "run" / path).read_bytes() == (tmp_path / "reference" / path).read_bytes(), path
+    assert not folder.exists()
+
+
+def test_ctrl_c_saves_exits_130_and_restart_starts_over(runner, monkeypatch, capsys, tmp_path, caplog):
+    with monkeypatch.context() as patch:
+        signal_at_epoch(patch, 2, signal.SIGINT)
+        assert runner("run") == 130
+    assert (
+        capsys.readouterr().err.splitlines()[-1].startswith("Interrupted: 0 of 3 models finished, progress saved in ")
+    )
+    assert RunCheckpoint(tmp_path / "run/Models/.deepfeat-run-3").saved_progress()["epoch"] == 2
+    with caplog.at_level("INFO", logger="deepfeat.checkpoint"):
+        assert runner("run", "--learning-rate", "0.02", "--restart") == 0
+    assert "resuming" not in caplog.text
+    assert not (tmp_path / "run/Models/.deepfeat-run-3").exists()
+
+
+def test_ctrl_c_before_training_exits_130(runner, monkeypatch, capsys):
+    class Interrupting:
+        def readline(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            return "2\n"
+
+    previous = signal.getsignal(signal.SIGINT)
+    monkeypatch.delenv("N_MODELS")
+    monkeypatch.setattr(sys, "stdin", Interrupting())
+    assert runner("run") == 130
+    assert capsys.readouterr().err.splitlines()[-1] == "deepfeat: interrupted"
+    assert signal.getsignal(signal.SIGINT) is previous
+
+
+# --- real processes: kill -9 and Ctrl-C --------------------------------------------------
+
+FAULT_SETTINGS = {
+    "DATA_FILE": str(WINE),
+    "ATTRIBUTE_FILE": str(WINE_NAMES),
+    "N_MODELS": "4",
+    # With this seed the four models stop after some 40 to 100 epochs, one after the other.
+    "SEED": "4",
+    "LEARNING_RATE": "0.003",
+    "PATIENCE": "5",
+    "MAX_EPOCHS": "400",
+    "SAVE_MODELS": "0",
+    # Often enough for the test to catch the run half-way, rarely enough to cost little.
+    "CHECKPOINT_SECONDS": "0.1",
+}
+
+
+def start(command, folder, **settings):
+    """Start ``command`` in ``folder`` with FAULT_SETTINGS updated by ``settings`` (None: unset)."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARIABLES}
+    env.update(FAULT_SETTINGS, **settings)
+    env = {k: v for k, v in env.items() if v is not None}
+    folder.mkdir(exist_ok=True)
+    return subprocess.Popen(
+        command,
+        cwd=folder,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(process, folder, condition, timeout=180):
+    """Poll the run's checkpoint until ``condition(saved_progress)`` holds; returns the progress."""
+    checkpoint = RunCheckpoint(folder / "Models/.deepfeat-run-4")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"the run ended (status {process.returncode}) before the checkpoint got there:\n{err}")
+        progress = checkpoint.saved_progress()
+        if progress["n_models"] and condition(progress):
+            return progress
+        time.sleep(0.02)
+    process.kill()
+    pytest.fail("timed out waiting for the checkpoint")
+
+
+def finish(process, timeout=180):
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+    python_m = [sys.executable, "-m", "deepfeat"]
+    script = Path(sys.executable).parent / "deepfeat"
+    # Runs alongside the others, answering the prompt; the interval changes when progress is
+    # saved, not the result.
+    piped = ["bash", "-c", f"printf '4\\n' | '{sys.executable}' -m deepfeat"]
+    reference = start(piped, tmp_path / "reference", N_MODELS=None, CHECKPOINT_SECONDS="30")
+
+    folder = tmp_path / "run"
+    run = start(python_m, folder)
+    at_kill = wait_for(run, folder, lambda p: p["finished"] >= 1)
+    run.kill()
+    assert finish(run)[0] == -signal.SIGKILL
+
+    # The same command (here through the console script) goes on from the last checkpoint.
+    status, out, err = finish(start([str(script)] if script.exists() else python_m, folder))
+    assert status == 0, err
+    assert f"{at_kill['finished']} of 4 models finished, training goes on at epoch {at_kill['epoch'] + 1}" in err
+    assert not (folder / "Models/.deepfeat-run-4").exists()
+    assert "Traceback" not in err
+    assert "absl::InitializeLog" not in err  # TensorFlow's start-up chatter stays hidden
+
+    status, out, err = finish(reference)
+    assert status == 0, err
+    assert out.startswith("How many models to train? Training 4 model(s) on ")
+    assert "Results:" in out
+    # Bit for bit the uninterrupted result, rows of the models finished before the kill included.
+    for name in RESULT_FILES:
+        path = name.format(n=4)
+        assert (folder / path).read_bytes() == (tmp_path / "reference" / path).read_bytes(), path
+    weights = (folder / "ExpOutput/output_weights_4.csv").read_text().splitlines()
+    assert len(weights) == 1 + 4
+    # The rerun trained only the epochs after the checkpoint.
+    logs = json.loads((folder / "Models/logs_4.json").read_text())
+    total_epochs = max(log["epochs_run"] for log in logs.values())
+    assert 0 < at_kill["epoch"] < total_epochs
