@@ -217,7 +217,7 @@ def _native_stderr_muted():
     Importing TensorFlow prints oneDNN and CPU-feature notices from C++ before its logging is set
     up, whatever TF_CPP_MIN_LOG_LEVEL says. Python exceptions still surface after the block.
     """
-    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "3":
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") in ("0", "1"):  # info or warnings asked for
         yield
         return
     sys.stderr.flush()
