@@ -214,8 +214,11 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
     val_index = np.stack([v for _, v in splits])
     scaling = fit_scaling(options.normalization, X, train_index)
     rngs = [np.random.default_rng(s) for s in seeds]
-    inits = [initial_params(X.shape[1], n_classes, options.architecture, options.importance_init, r) for r in rngs]
-    params = {name: np.stack([p[name] for p in inits]) for name in inits[0]}
+    shapes = stacked.parameter_shapes(X.shape[1], n_classes, options.architecture)
+    params = {name: np.empty((n_models, *shape), dtype=np.float32) for name, shape in shapes.items()}
+    for m, rng in enumerate(rngs):  # straight into the stacked arrays: no second copy of every model
+        for name, value in initial_params(X.shape[1], n_classes, options.architecture, options.importance_init, rng).items():
+            params[name][m] = value
     train = _train_stacked if options.trainer == "stacked" else _train_one_by_one
     session = nullcontext()
     if checkpoint is not None:
@@ -300,9 +303,10 @@ def _train_stacked(X, Y, params, scaling, train_index, val_index, rngs, seeds, o
             part_best, part_history = _train_group(
                 trainer, group, params, scaling, train_index, val_index, rngs, seeds, progress, checkpoint
             )
-        _append(best, part_best)
-        _append(history, part_history)
-    return _concatenated(best), _concatenated(history)
+        for parts, part in ((best, part_best), (history, part_history)):  # in place: no parts and whole at once
+            for name, value in part.items():
+                parts.setdefault(name, np.empty((n_models, *value.shape[1:]), value.dtype))[group] = value
+    return best, history
 
 
 def _train_group(trainer, group, params, scaling, train_index, val_index, rngs, seeds, progress, checkpoint):
