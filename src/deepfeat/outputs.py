@@ -193,8 +193,9 @@ def write_ranking_csv(path: str | os.PathLike, ranking: pd.DataFrame) -> None:
 def plot_ranking(path: str | os.PathLike, ranking: pd.DataFrame, title: str) -> None:
     """Draw the ranking as a horizontal bar chart with confidence intervals and save it as PNG.
 
-    The most important attribute is at the top; error bars span ``ci_low``..``ci_high``
-    (missing intervals draw no bar); a dashed line marks the uniform importance ``1/F``.
+    The most important attribute is at the top; each bar runs from the uniform importance
+    ``1/F`` to the attribute's importance (blue above it, grey below); error bars span ``ci_low``..``ci_high``
+    (missing intervals draw no bar); a dashed line marks ``1/F``.
     Only the top ``MAX_PLOTTED_ATTRIBUTES`` attributes are drawn, and the title says so when
     some are left out. Uses the Agg canvas directly, so no display or pyplot state is involved.
 
@@ -219,15 +220,18 @@ def plot_ranking(path: str | os.PathLike, ranking: pd.DataFrame, title: str) -> 
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = np.arange(n_shown)
-    axes.barh(positions, importance, xerr=np.vstack([below, above]), color="tab:blue",
+    # Bars grow from the uniform importance 1/F: ensemble importances often differ from it by a
+    # few percent, which bars from zero would hide.
+    uniform = 1.0 / n_total if n_total else 0.0
+    colors = np.where(importance >= uniform, "tab:blue", "tab:gray")
+    axes.barh(positions, importance - uniform, left=uniform, xerr=np.vstack([below, above]), color=colors,
               error_kw={"ecolor": "black", "capsize": 2, "linewidth": 0.8})
     axes.set_yticks(positions, labels=[str(name) for name in shown["attribute"]])
     axes.set_ylim(n_shown - 0.5, -0.5)  # most important on top, no padding rows
     if n_total:
-        axes.axvline(1.0 / n_total, color="tab:red", linestyle="--", linewidth=1, label="uniform")
+        axes.axvline(uniform, color="tab:red", linestyle="--", linewidth=1, label=f"uniform (1/{n_total})")
         axes.legend(loc="best")
-    axes.set_xlabel("mean normalised importance")
-    axes.set_xlim(left=0.0)
+    axes.set_xlabel("mean normalised importance (bars start at the uniform importance)")
     if n_shown < n_total:
         title = f"{title}\n(top {n_shown} of {n_total} attributes)"
     axes.set_title(title)
