@@ -222,3 +222,12 @@ def test_parse_n_models_accepts_positive_whole_numbers(text, expected):
 def test_parse_n_models_rejects(text, message):
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         parse_n_models(text)
+
+
+def test_choices_match_the_library():
+    # config keeps its own copies so that reading settings does not load TensorFlow.
+    from deepfeat import config, ensemble, layers, preprocessing
+
+    assert config.NORMALIZATIONS == preprocessing.NORMALIZATIONS
+    assert config.IMPORTANCE_INITS == layers.IMPORTANCE_INITS
+    assert config.TRAINERS == ensemble.TRAINERS

@@ -131,7 +131,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         "normalization": [StrOptions(set(NORMALIZATIONS))],
         "importance_init": [StrOptions(set(IMPORTANCE_INITS))],
         "trainer": [StrOptions(set(TRAINERS))],
-        "memory_budget_mb": [Interval(Integral, 1, None, closed="left")],
+        "memory_budget_mb": [Interval(Integral, 64, None, closed="left")],
         "n_features_to_select": [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="right"), None],
         "threshold": [Interval(Real, None, None, closed="neither"), StrOptions({"mean", "median"}), None],
         "random_state": ["random_state"],
