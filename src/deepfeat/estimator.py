@@ -61,7 +61,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     trainer : {"stacked", "keras"}, default="stacked"
         "stacked" trains all networks in one computation; "keras" fits them one by one.
     memory_budget_mb : int, default=2048
-        Memory for one group of networks trained together.
+        Memory, in MB (at least 64), for one group of networks trained together.
     n_features_to_select : int or float, default=None
         Keep at most this many of the most important features; a float in (0, 1] is a
         fraction of the features (at least one is kept). ``None`` sets no limit.
