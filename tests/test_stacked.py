@@ -18,16 +18,8 @@ def wine():
 
 
 def _setup(X, y, n_models, seed=3):
-    options = TrainingOptions(batch_size=32)
-    seeds = ensemble.model_seeds(seed, n_models)
-    splits = [ensemble.split_rows(y, 0.5, s) for s in seeds]
-    train_index = np.stack([t for t, _ in splits])
-    val_index = np.stack([v for _, v in splits])
-    scaling = ensemble.fit_scaling("standard", X, train_index)
-    rngs = [np.random.default_rng(s) for s in seeds]
-    inits = [ensemble.initial_params(X.shape[1], 3, options.architecture, "ones", r) for r in rngs]
-    params = {k: np.stack([p[k] for p in inits]) for k in inits[0]}
-    return params, scaling, train_index, val_index, seeds
+    plan = ensemble.plan_ensemble(X, y, n_models, TrainingOptions(batch_size=32), seed)
+    return plan.params, plan.scaling, plan.train_index, plan.val_index, plan
 
 
 @pytest.mark.parametrize("rate, width", [(0.5, 128), (0.3, 7)])
@@ -48,16 +40,14 @@ def test_dropout_and_noise_draws_have_the_layers_distributions(rate, width):
 def test_resuming_from_a_checkpoint_gives_the_same_models(wine):
     X, y = wine
     Y = np.eye(3, dtype=np.float32)[y]
-    params, scaling, train_index, val_index, seeds = _setup(X, y, 4)
+    params, scaling, train_index, val_index, plan = _setup(X, y, 4)
     # patience 0 and a large step make some models stop and the stack shrink before and after the checkpoint
     trainer = StackedTrainer(
         scaling.rows(X), Y, Architecture(), learning_rate=3e-2, batch_size=32, max_epochs=20, patience=0
     )
 
     def run(resume=None, checkpoint=None):
-        rngs = [np.random.default_rng(s) for s in seeds]
-        for r in rngs:  # the initial weights were drawn from these generators first
-            ensemble.initial_params(X.shape[1], 3, Architecture(), "ones", r)
+        rngs = plan.shuffle_generators()
         return trainer.train(
             params, scaling.shift, scaling.scale, train_index, val_index, rngs, 7, resume=resume, checkpoint=checkpoint
         )
@@ -97,13 +87,12 @@ def test_a_model_that_stops_early_keeps_its_best_epoch_weights_while_the_others_
     X, y = wine
     Y = np.eye(3, dtype=np.float32)[y]
     arch = Architecture(noise_std=0.0, dropout=0.0)  # deterministic: a model alone must retrace its path
-    params, scaling, train_index, val_index, seeds = _setup(X, y, 4)
+    params, scaling, train_index, val_index, plan = _setup(X, y, 4)
     patience, max_epochs = 2, 25
 
     def run(models, epochs, live=None):
-        rngs = [np.random.default_rng(seeds[m]) for m in models]
-        for r in rngs:  # the initial weights were drawn from these generators first
-            ensemble.initial_params(X.shape[1], 3, arch, "ones", r)
+        generators = plan.shuffle_generators()
+        rngs = [generators[m] for m in models]
         trainer = StackedTrainer(
             scaling.rows(X), Y, arch, learning_rate=1e-2, batch_size=32, max_epochs=epochs, patience=patience
         )

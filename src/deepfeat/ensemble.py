@@ -171,6 +171,51 @@ def network_weights(model, architecture):
     return params
 
 
+@dataclass(frozen=True)
+class EnsemblePlan:
+    """What each model of an ensemble starts from, fixed by the run seed.
+
+    Attributes
+    ----------
+    seeds : list of int
+        Per-model seeds.
+    train_index, val_index : ndarray of shape (n_models, n_train) and (n_models, n_val)
+        Each model's training and validation rows.
+    scaling : InputScaling
+    params : dict of str to ndarray
+        Stacked initial weights, model axis first.
+    """
+
+    seeds: list
+    train_index: np.ndarray
+    val_index: np.ndarray
+    scaling: InputScaling
+    params: dict
+
+    def shuffle_generators(self):
+        """Fresh per-model generators of the batch order, a stream apart from the initial weights'."""
+        return [np.random.default_rng([seed, _SHUFFLE_STREAM]) for seed in self.seeds]
+
+
+_SHUFFLE_STREAM = 1
+
+
+def plan_ensemble(X, y_codes, n_models, options, seed):
+    """Draw every model's seed, split, input scaling and initial weights (see :class:`EnsemblePlan`)."""
+    n_classes = int(np.max(y_codes)) + 1
+    seeds = model_seeds(seed, n_models)
+    splits = [split_rows(y_codes, options.validation_fraction, s) for s in seeds]
+    train_index = np.stack([t for t, _ in splits])
+    scaling = fit_scaling(options.normalization, X, train_index)
+    shapes = stacked.parameter_shapes(X.shape[1], n_classes, options.architecture)
+    params = {name: np.empty((n_models, *shape), dtype=np.float32) for name, shape in shapes.items()}
+    for m, s in enumerate(seeds):  # straight into the stacked arrays: no second copy of every model
+        rng = np.random.default_rng(s)
+        for name, value in initial_params(X.shape[1], n_classes, options.architecture, options.importance_init, rng).items():
+            params[name][m] = value
+    return EnsemblePlan(seeds, train_index, np.stack([v for _, v in splits]), scaling, params)
+
+
 def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, progress=None, checkpoint=None):
     """Train ``n_models`` importance networks, each on its own random split.
 
@@ -206,19 +251,10 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
         raise ValueError(f"trainer {options.trainer!r} must be one of: {', '.join(TRAINERS)}")
     X = np.asarray(X, dtype=np.float64)
     y_codes = np.asarray(y_codes)
-    n_classes = int(y_codes.max()) + 1
-    Y = np.eye(n_classes, dtype=np.float32)[y_codes]
-    seeds = model_seeds(seed, n_models)
-    splits = [split_rows(y_codes, options.validation_fraction, s) for s in seeds]
-    train_index = np.stack([t for t, _ in splits])
-    val_index = np.stack([v for _, v in splits])
-    scaling = fit_scaling(options.normalization, X, train_index)
-    rngs = [np.random.default_rng(s) for s in seeds]
-    shapes = stacked.parameter_shapes(X.shape[1], n_classes, options.architecture)
-    params = {name: np.empty((n_models, *shape), dtype=np.float32) for name, shape in shapes.items()}
-    for m, rng in enumerate(rngs):  # straight into the stacked arrays: no second copy of every model
-        for name, value in initial_params(X.shape[1], n_classes, options.architecture, options.importance_init, rng).items():
-            params[name][m] = value
+    plan = plan_ensemble(X, y_codes, n_models, options, seed)
+    seeds, train_index, val_index, scaling, params = plan.seeds, plan.train_index, plan.val_index, plan.scaling, plan.params
+    rngs = plan.shuffle_generators()
+    Y = np.eye(int(y_codes.max()) + 1, dtype=np.float32)[y_codes]
     train = _train_stacked if options.trainer == "stacked" else _train_one_by_one
     session = nullcontext()
     if checkpoint is not None:
