@@ -54,7 +54,17 @@ def gate_weight_importances(result):
     return normalise_rows(result.params["gate"] * rows)
 
 
-READOUTS = {"gate": gate_importances, "gate x W0-norm": gate_weight_importances}
+def _across_rounds(readout):
+    """``readout`` that also reads a recursive elimination's rounds (see ``variants.StagedResult``)."""
+
+    def read(result):
+        return result.combine(readout) if hasattr(result, "stages") else readout(result)
+
+    read.__doc__ = readout.__doc__
+    return read
+
+
+READOUTS = {"gate": _across_rounds(gate_importances), "gate x W0-norm": _across_rounds(gate_weight_importances)}
 
 
 def summarise(importances, truth):
