@@ -79,6 +79,7 @@ def test_run_answers_the_prompt_and_writes_every_result(workdir, monkeypatch, ca
     out = capsys.readouterr().out
     assert out.startswith("How many models to train? Training 3 model(s) on ")
     assert "178 rows, 13 attributes, 3 classes" in out and "Results:" in out
+    assert "models              Models (3 files, model_3_0.keras ...)" in out
 
     names = WINE_NAMES.read_text().strip().split(",")
     header, weights = read_weights(workdir / "ExpOutput/output_weights_3.csv")
@@ -136,7 +137,9 @@ def test_cleveland_through_data_and_attribute_file(workdir, monkeypatch, capsys)
         SAVE_MODELS=0,
     )
     assert cli.main(["-q"]) == 0
-    assert "297 rows, 13 attributes, 5 classes (6 rows with missing values dropped)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "297 rows, 13 attributes, 5 classes (6 rows with missing values dropped)" in out
+    assert "\n  models " not in out  # SAVE_MODELS off: no models to point at
     logs = json.loads((workdir / "Models/logs_2.json").read_text())
     assert {"output_class_4_precision", "val_output_class_4_recall"} <= set(logs["1"])
     assert "output_class_5_precision" not in logs["1"]

@@ -22,6 +22,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from deepfeat import DeepFeatureImportance
 from deepfeat import estimator as estimator_module
 from deepfeat.config import Settings
+from deepfeat.ensemble import TrainingOptions
 from deepfeat.experiment import estimator_for
 
 # A few networks, a few epochs: the paper's learning rate would need hundreds of epochs to
@@ -189,3 +190,5 @@ def test_defaults_match_the_runner_settings():
     assert {name: params[name] for name in shared} == {name: getattr(settings, name) for name in shared}
     built = estimator_for(Settings(data_file=Path("unused.csv"), seed=7, learning_rate=0.01), 3).get_params()
     assert (built["n_models"], built["random_state"], built["learning_rate"]) == (3, 7, 0.01)
+    # ... and the library's: the estimator's defaults train as TrainingOptions' defaults do.
+    assert DeepFeatureImportance()._training_options() == TrainingOptions()

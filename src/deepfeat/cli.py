@@ -186,7 +186,8 @@ def _print_result(result):
         ("training logs", paths.logs_json),
     ):
         print(f"  {label:<19} {path}")
-    print(f"  {'models':<19} {paths.model_dir}")
+    if result.model_files:
+        print(f"  {'models':<19} {paths.model_dir} ({len(result.model_files)} files, {result.model_files[0].name} ...)")
 
 
 def _print_stability(stability, n_models):

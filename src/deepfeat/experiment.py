@@ -40,11 +40,14 @@ class ExperimentResult:
         The ranking table, most important attribute first.
     paths : OutputPaths
         Where the files were written.
+    model_files : list of Path
+        The saved models, one per network; empty when ``SAVE_MODELS`` is off.
     """
 
     estimator: DeepFeatureImportance
     ranking: pd.DataFrame
     paths: OutputPaths
+    model_files: list
 
     @property
     def stability(self):
@@ -156,9 +159,9 @@ def run_experiment(
     write_ranking_csv(paths.ranking_csv, ranking)
     plot_ranking(paths.ranking_png, ranking, f"{Path(dataset.source).name}: attribute importance, {n_models} models")
     write_logs_json(paths.logs_json, estimator.history_)
-    if settings.save_models:
-        for i in range(n_models):
-            with atomic_path(paths.model_path(i)) as path:
-                estimator.ensemble_.keras_model(i, importance_init=settings.importance_init).save(path)
+    model_files = [paths.model_path(i) for i in range(n_models)] if settings.save_models else []
+    for i, model_file in enumerate(model_files):
+        with atomic_path(model_file) as path:
+            estimator.ensemble_.keras_model(i, importance_init=settings.importance_init).save(path)
     checkpoint.discard()
-    return ExperimentResult(estimator, ranking, paths)
+    return ExperimentResult(estimator, ranking, paths, model_files)
