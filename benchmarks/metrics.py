@@ -54,17 +54,18 @@ def gate_weight_importances(result):
     return normalise_rows(result.params["gate"] * rows)
 
 
-def _across_rounds(readout):
-    """``readout`` that also reads a recursive elimination's rounds (see ``variants.StagedResult``)."""
+def _every_round(readout):
+    """``readout`` of an ``EliminationResult``: over its rounds, as ``EliminationResult.scores`` says."""
 
-    def read(result):
-        return result.combine(readout) if hasattr(result, "stages") else readout(result)
+    def read(elimination):
+        return elimination.scores(readout)
 
     read.__doc__ = readout.__doc__
     return read
 
 
-READOUTS = {"gate": _across_rounds(gate_importances), "gate x W0-norm": _across_rounds(gate_weight_importances)}
+#: Readouts of a trained ``deepfeat.elimination.EliminationResult`` (what ``variants.train`` returns).
+READOUTS = {"gate": _every_round(gate_importances), "gate x W0-norm": _every_round(gate_weight_importances)}
 
 
 def summarise(importances, truth):

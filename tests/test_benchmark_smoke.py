@@ -98,39 +98,12 @@ def test_tiny_quality_run_end_to_end():
     assert seconds > 0
     with variants.gate_l1_penalty(1e-2):
         penalised, _ = variants.train(problem.X, problem.y, 2, variant, seed=0)
-    assert penalised.params["gate"].sum() < result.params["gate"].sum()
+    assert penalised.final_ensemble().params["gate"].sum() < result.final_ensemble().params["gate"].sum()
+    eliminating, _ = variants.train(problem.X, problem.y, 2, variants.Variant("tiny", {"max_epochs": 3}, keep=0.5))
+    assert [len(features) for features, _ in eliminating.rounds] == [10, 5]
+    kept = np.isin(np.arange(10), eliminating.features)
+    for read in metrics.READOUTS.values():
+        combined = read(eliminating)
+        assert combined[:, kept].min() > combined[:, ~kept].max()
     rows = [{"problem": "p", "family": "l2x", "seed": 0, "method": "deepfeat (gate)", **scores}]
     assert "deepfeat (gate)" in quality.synthetic_tables(rows)
-
-
-class _FakeEnsemble:
-    def __init__(self, importances):
-        self.importances = np.asarray(importances, dtype=float)
-        self.records = [{}] * len(self.importances)
-
-
-def test_recursive_elimination_ranks_later_rounds_above_earlier_ones():
-    # Round 0 saw columns 0..3; round 1 kept 1 and 3. In round 1 model 0 preferred 3, model 1 preferred 1.
-    first = _FakeEnsemble([[0.1, 0.4, 0.2, 0.3], [0.3, 0.3, 0.1, 0.3]])
-    second = _FakeEnsemble([[0.2, 0.8], [0.9, 0.1]])
-    staged = variants.StagedResult([(np.arange(4), first), (np.array([1, 3]), second)], 4)
-    scores = staged.combine(lambda result: result.importances)
-    np.testing.assert_allclose(scores.sum(axis=1), 1.0)
-    expected = np.array([[0.1, 1.2, 0.2, 1.8], [0.3, 1.9, 0.1, 1.1]])
-    np.testing.assert_allclose(scores, expected / expected.sum(axis=1, keepdims=True))
-    assert len(staged.records) == 4
-
-
-@pytest.mark.slow
-def test_recursive_elimination_trains_rounds_on_the_best_columns():
-    problem = synthetic.orange_skin(300, 0)
-    variant = variants.Variant("tiny elimination", {"max_epochs": 3}, keep=0.5)
-    result, _ = variants.train(problem.X, problem.y, 2, variant, seed=0)
-    # 10 columns, then the best 5; a third round would have 3 < MIN_COLUMNS.
-    assert [len(columns) for columns, _ in result.stages] == [10, 5]
-    first_round = metrics.gate_importances(result.stages[0][1]).mean(axis=0)
-    assert set(result.stages[1][0]) == set(np.argsort(-first_round, kind="stable")[:5])
-    for read in metrics.READOUTS.values():
-        scores = read(result)
-        survivors = np.isin(np.arange(10), result.stages[1][0])
-        assert scores[:, survivors].min() > scores[:, ~survivors].max()

@@ -145,3 +145,14 @@ def test_cleveland_through_data_and_attribute_file(workdir, monkeypatch, capsys)
     assert "output_class_5_precision" not in logs["1"]
     header, _ = read_weights(workdir / "ExpOutput/output_weights_2.csv")
     assert header[:3] == ["age", "sex", "cp"] and len(header) == 13
+
+
+def test_recursive_elimination_from_the_command_line(workdir, monkeypatch, capsys):
+    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=2, SEED=3)
+    assert cli.main(["-q", "--elimination-keep", "0.5", "--save-models", "no"]) == 0
+    out = capsys.readouterr().out
+    assert "Recursive elimination: 3 rounds on 13, 7, 4 attributes" in out
+    assert "Uniform importance" not in out
+    _, weights = read_weights(workdir / "ExpOutput/output_weights_2.csv")
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+    assert not (workdir / "Models/.deepfeat-run-2").exists()  # every round's checkpoint is gone

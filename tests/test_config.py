@@ -32,7 +32,7 @@ def test_defaults_with_only_data_file():
 
 
 def test_every_variable_maps_to_a_settings_field():
-    assert len(ENV_VARIABLES) == len(dataclasses.fields(Settings)) == 19
+    assert len(ENV_VARIABLES) == len(dataclasses.fields(Settings)) == 20
 
 
 def test_all_variables_parsed(env_file):
@@ -40,7 +40,7 @@ def test_all_variables_parsed(env_file):
         "DATA_FILE=a.csv\nATTRIBUTE_FILE=a.names\nLABEL_COLUMN=num\nN_MODELS=7\n"
         "OUTPUT_DIR=out\nMODEL_DIR=mod\nSEED=42\nLEARNING_RATE=0.01\nBATCH_SIZE=8\n"
         "MAX_EPOCHS=5\nPATIENCE=0\nVALIDATION_FRACTION=0.25\nNORMALIZATION=Row-L2\n"
-        "IMPORTANCE_INIT=glorot-relu\nTRAINER=keras\nMEMORY_BUDGET_MB=64\nSAVE_MODELS=no\n"
+        "IMPORTANCE_INIT=glorot-relu\nTRAINER=keras\nMEMORY_BUDGET_MB=64\nELIMINATION_KEEP=0.5\nSAVE_MODELS=no\n"
         "CHECKPOINT_SECONDS=0\nRESTART=yes\n"
     )
     assert load(env_file=env_file) == Settings(
@@ -60,6 +60,7 @@ def test_all_variables_parsed(env_file):
         importance_init="glorot-relu",
         trainer="keras",
         memory_budget_mb=64,
+        elimination_keep=0.5,
         save_models=False,
         checkpoint_seconds=0.0,
         restart=True,
@@ -167,6 +168,8 @@ def test_boolean_parsing(text, expected):
         ("BATCH_SIZE", "many", "BATCH_SIZE='many' is not a whole number"),
         ("MAX_EPOCHS", "0", "MAX_EPOCHS='0' must be >= 1"),
         ("MEMORY_BUDGET_MB", "63", "MEMORY_BUDGET_MB='63' must be >= 64"),
+        ("ELIMINATION_KEEP", "0", "ELIMINATION_KEEP='0' must be > 0 and <= 1"),
+        ("ELIMINATION_KEEP", "1.5", "ELIMINATION_KEEP='1.5' must be > 0 and <= 1"),
         ("SEED", "-5", "SEED='-5' must be between 0 and 4294967295"),
         ("VALIDATION_FRACTION", "1", "VALIDATION_FRACTION='1' must be between 0 and 1"),
         ("VALIDATION_FRACTION", "0", "VALIDATION_FRACTION='0' must be between 0 and 1"),

@@ -99,9 +99,35 @@ class RunCheckpoint:
         self.interval = float(interval)
         if restart:
             self.discard()
-        self.training = False
-        self.stop_requested = None
+        self._control = {"training": False, "stop_requested": None}  # shared with the parts
         self._last_save = time.monotonic()
+
+    @property
+    def training(self):
+        return self._control["training"]
+
+    @training.setter
+    def training(self, value):
+        self._control["training"] = value
+
+    @property
+    def stop_requested(self):
+        return self._control["stop_requested"]
+
+    @stop_requested.setter
+    def stop_requested(self, value):
+        self._control["stop_requested"] = value
+
+    def part(self, name):
+        """A checkpoint in the subfolder ``name``, for one of several training calls of a run.
+
+        A part shares the run's stop requests and ``training`` flag, so a signal handler that
+        holds the run's checkpoint stops whichever part is training; :meth:`discard` on the
+        run deletes its parts too.
+        """
+        part = RunCheckpoint(self.folder / name, interval=self.interval)
+        part._control = self._control
+        return part
 
     # --- the run record ---------------------------------------------------------------
     def _read_run(self):
@@ -238,9 +264,13 @@ class RunCheckpoint:
         -------
         dict
             ``n_models`` (None before training started), ``finished`` (models whose training
-            is over) and ``epoch`` (epochs done by the group still training, else 0).
+            is over) and ``epoch`` (epochs done by the group still training, else 0). For a
+            run trained in parts (see :meth:`part`), the models of every part started so far.
         """
         run = self._read_run()
+        parts = self._parts()
+        if run["fingerprint"] is None and parts:
+            return self._parts_progress(parts)
         n_models = run["fingerprint"]["n_models"] if run["fingerprint"] else None
         groups = [_GROUP_FILE.fullmatch(path.name) for path in self.folder.glob("group_*.pkl")]
         finished = sum(int(m[2]) - int(m[1]) for m in groups if m)
@@ -250,6 +280,23 @@ class RunCheckpoint:
             finished += summary[0]["finished"]
             epoch = summary[0]["epoch"]
         return {"n_models": n_models, "finished": finished, "epoch": epoch}
+
+    def _parts(self):
+        """Folders of the parts (see :meth:`part`) started so far, the one training now last."""
+        parts = [p for p in self.folder.glob("*/") if (p / _RUN_FILE).is_file()] if self.folder.is_dir() else []
+        return sorted(parts, key=lambda p: (p / _RUN_FILE).stat().st_mtime)
+
+    @staticmethod
+    def _parts_progress(parts):
+        started = [RunCheckpoint(p).saved_progress() for p in parts]
+        started = [p for p in started if p["n_models"] is not None]
+        if not started:
+            return {"n_models": None, "finished": 0, "epoch": 0}
+        return {
+            "n_models": sum(p["n_models"] for p in started),
+            "finished": sum(p["finished"] for p in started),
+            "epoch": started[-1]["epoch"],
+        }
 
     def discard(self):
         """Delete the checkpoint folder."""

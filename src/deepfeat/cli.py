@@ -154,6 +154,8 @@ class _ProgressBar:
         self.bar = tqdm(total=n_models, unit="model", disable=disable, file=sys.stderr, dynamic_ncols=True)
 
     def update(self, finished, n_models, epoch, n_training):
+        if self.bar.total != n_models:  # recursive elimination trains n_models per round
+            self.bar.total = n_models
         self.bar.update(finished - self.bar.n)
         self.bar.set_postfix(epoch=epoch, training=n_training, refresh=False)
 
@@ -175,7 +177,15 @@ def _print_result(result):
         print(f"{row.rank:>4}  {row.attribute:<{width}}  {row.importance:>10.4f}  {interval:>17}  {row.mean_rank:>9.1f}")
     if len(ranking) > _SHOWN_ROWS:
         print(f"... {len(ranking) - _SHOWN_ROWS} more in {result.paths.ranking_csv}")
-    print(f"\nUniform importance would be {1 / len(ranking):.4f}.")
+    rounds = result.estimator.elimination_.rounds
+    if len(rounds) == 1:
+        print(f"\nUniform importance would be {1 / len(ranking):.4f}.")
+    else:
+        sizes = ", ".join(str(len(features)) for features, _ in rounds)
+        print(
+            f"\nRecursive elimination: {len(rounds)} rounds on {sizes} attributes; "
+            "an attribute kept for more rounds ranks higher."
+        )
     _print_stability(result.stability, len(result.estimator.importances_))
     paths = result.paths
     print("\nResults:")

@@ -74,6 +74,9 @@ class Settings:
         One of ``"stacked"``, ``"keras"``.
     memory_budget_mb : int
         Memory the stacked trainer may use, in MB, >= 64.
+    elimination_keep : float
+        Recursive elimination: share of the attributes each round keeps, > 0 and <= 1;
+        1 (the default) trains a single ensemble, as the paper does.
     save_models : bool
         Whether to save each trained model.
     checkpoint_seconds : float
@@ -100,6 +103,7 @@ class Settings:
     importance_init: str = "ones"
     trainer: str = "stacked"
     memory_budget_mb: int = 2048
+    elimination_keep: float = 1.0
     save_models: bool = True
     checkpoint_seconds: float = 30.0
     restart: bool = False
@@ -185,6 +189,11 @@ def _between(low: float, high: float, *, inclusive: bool) -> Callable[[Any], Non
     return check
 
 
+def _share(value: Any) -> None:
+    if not 0 < value <= 1:
+        raise _Invalid("must be > 0 and <= 1")
+
+
 def _no_check(value: Any) -> None:
     """Accept every parsed value."""
 
@@ -231,6 +240,7 @@ _SPECS = (
     _Spec("IMPORTANCE_INIT", "importance_init", _choice(*IMPORTANCE_INITS)),
     _Spec("TRAINER", "trainer", _choice(*TRAINERS)),
     _Spec("MEMORY_BUDGET_MB", "memory_budget_mb", _parse_int, _at_least(64)),
+    _Spec("ELIMINATION_KEEP", "elimination_keep", _parse_float, _share),
     _Spec("SAVE_MODELS", "save_models", _parse_bool),
     _Spec("CHECKPOINT_SECONDS", "checkpoint_seconds", _parse_float, _at_least(0)),
     _Spec("RESTART", "restart", _parse_bool),

@@ -82,6 +82,7 @@ def estimator_for(settings: Settings, n_models: int, random_state=None) -> DeepF
         importance_init=settings.importance_init,
         trainer=settings.trainer,
         memory_budget_mb=settings.memory_budget_mb,
+        elimination_keep=settings.elimination_keep,
         random_state=settings.seed if settings.seed is not None else random_state,
     )
 

@@ -1,0 +1,202 @@
+"""Recursive elimination: ensembles on fewer and fewer attributes, each round keeping the best.
+
+With many attributes and few rows the networks of one ensemble can fit the noise columns as
+readily as the signal, and the gates of the relevant attributes barely stand out. Each round
+here trains a whole ensemble, then keeps the share ``keep`` of the attributes with the highest
+mean importance for the next round, until another round would leave fewer than
+:data:`MIN_FEATURES`. An attribute that took part in a later round ranks above every
+attribute dropped before it; within a round, by that round's importances.
+
+``keep=1`` is a single round: exactly :func:`deepfeat.ensemble.train_ensemble`.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .checkpoint import CheckpointMismatch
+from .ensemble import train_ensemble
+from .importance import mean_importance
+from .preprocessing import InputScaling
+
+#: No round trains on fewer attributes than this (unless the data has fewer).
+MIN_FEATURES = 4
+
+
+def round_sizes(n_features, keep):
+    """Number of attributes each round trains on: all of them, then ``ceil(keep * previous)``.
+
+    Rounds stop before one would train on fewer than :data:`MIN_FEATURES` attributes or on as
+    many as the round before.
+
+    Examples
+    --------
+    >>> round_sizes(100, 0.5)
+    [100, 50, 25, 13, 7, 4]
+    >>> round_sizes(13, 1.0)
+    [13]
+    """
+    sizes = [n_features]
+    while True:
+        n_next = math.ceil(keep * sizes[-1])
+        if n_next < MIN_FEATURES or n_next >= sizes[-1]:
+            return sizes
+        sizes.append(n_next)
+
+
+#: Round ``r`` of a run with seed ``s`` uses seed ``s + ROUND_SEED_STRIDE * r``: the first
+#: round is the plain ensemble, and the runs of nearby seeds (a benchmark's 0, 1, 2, ...) never
+#: share a round's seed.
+ROUND_SEED_STRIDE = 7919
+
+
+@dataclass
+class EliminationResult:
+    """The ensembles of every round, first (all attributes) to last (fewest).
+
+    Attributes
+    ----------
+    rounds : list of (ndarray of int, EnsembleResult)
+        The attributes (column indices, in the order the round saw them: most important in
+        the round before first) each round trained on, and its ensemble.
+    n_features : int
+        Number of attributes of the data.
+    """
+
+    rounds: list
+    n_features: int
+
+    @property
+    def features(self):
+        """The attributes of the last round."""
+        return self.rounds[-1][0]
+
+    @property
+    def records(self):
+        """The training records (see ``EnsembleResult.records``) of every round's models, in order."""
+        return [record for _, result in self.rounds for record in result.records]
+
+    @property
+    def rounds_survived(self):
+        """For each attribute, the number of rounds it took part in, shape (n_features,)."""
+        counts = np.zeros(self.n_features, dtype=np.int64)
+        for features, _ in self.rounds:
+            counts[features] += 1
+        return counts
+
+    @property
+    def importances(self):
+        """Per-model scores over all attributes from the gates; see :meth:`scores`."""
+        return self.scores(lambda result: result.importances)
+
+    def scores(self, readout):
+        """Per-model scores over all attributes; each row sums to one.
+
+        An attribute last seen in round ``r`` (0-based) scores ``r + v``, where ``v`` is what
+        ``readout`` (an ``EnsembleResult`` to per-model, row-normalised importances) gives it in
+        that round's model, so a later round outranks every earlier one; model ``m`` of every
+        round fills row ``m``. With a single round, ``readout`` of that ensemble.
+        """
+        if len(self.rounds) == 1:
+            return readout(self.rounds[0][1])
+        scores = np.zeros((len(self.rounds[0][1].records), self.n_features))
+        for round_index, (features, result) in enumerate(self.rounds):
+            scores[:, features] = round_index + readout(result)
+        return scores / scores.sum(axis=1, keepdims=True)
+
+    def final_ensemble(self):
+        """The last round's ensemble, taking every attribute: the dropped ones get zero weights.
+
+        A dropped attribute's gate, first-layer row and shift are 0 and its scale 1, so the
+        networks compute exactly what the last round's did and can be used (and saved) on the
+        data as loaded.
+        """
+        features, result = self.rounds[-1]
+        if len(features) == self.n_features:
+            return result
+        n_models = len(result.records)
+        params = dict(result.params)
+        for name in ("gate", "kernel_0"):
+            wide = np.zeros((n_models, self.n_features, *params[name].shape[2:]), dtype=params[name].dtype)
+            wide[:, features] = params[name]
+            params[name] = wide
+        shift = np.zeros((n_models, self.n_features), dtype=result.scaling.shift.dtype)
+        scale = np.ones((n_models, self.n_features), dtype=result.scaling.scale.dtype)
+        shift[:, features], scale[:, features] = result.scaling.shift, result.scaling.scale
+        return replace(result, params=params, scaling=InputScaling(result.scaling.row_l2, shift, scale))
+
+
+def train_eliminating(X, y_codes, n_models, options, seed=0, keep=1.0, progress=None, checkpoint=None):
+    """Train an ensemble per round of recursive elimination (see the module's description).
+
+    Parameters
+    ----------
+    X, y_codes, n_models, options, seed
+        As for :func:`deepfeat.ensemble.train_ensemble`; round ``r`` uses the seed
+        ``seed + ROUND_SEED_STRIDE * r``.
+    keep : float
+        Share of the attributes each round keeps, in (0, 1]; 1 trains a single ensemble.
+    progress : callable, optional
+        ``progress(finished, total, epoch, n_training)`` as for ``train_ensemble``, counting
+        the models of every round: ``total`` is ``n_models`` times the number of rounds.
+    checkpoint : deepfeat.checkpoint.RunCheckpoint, optional
+        With several rounds, round ``r`` keeps its progress in the part ``round-<r>``. The
+        checkpoint remembers ``keep``.
+
+    Returns
+    -------
+    EliminationResult
+
+    Raises
+    ------
+    deepfeat.checkpoint.CheckpointMismatch
+        If ``checkpoint`` holds a run with another ``keep`` or other inputs.
+    deepfeat.checkpoint.Interrupted
+        If a stop was requested from ``checkpoint``; the progress is saved.
+    ValueError
+        If ``keep`` is outside (0, 1] or is combined with the "row-l2" normalisation (which
+        would scale each row over the kept attributes only, so the rounds' networks could not
+        be widened back to the data as loaded).
+    """
+    if not 0 < keep <= 1:
+        raise ValueError(f"keep must be in (0, 1], got {keep!r}")
+    sizes = round_sizes(X.shape[1], keep)
+    if len(sizes) > 1 and options.normalization == "row-l2":
+        raise ValueError("recursive elimination cannot be combined with normalization='row-l2'")
+    if checkpoint is not None:
+        # The rounds live in parts of the checkpoint, one ensemble in the checkpoint itself:
+        # a run resumed with another ``keep`` would not find (or would ignore) what was saved.
+        saved = checkpoint.remember("elimination_keep", lambda: keep)
+        if saved != keep:
+            raise CheckpointMismatch(checkpoint.folder, {"elimination_keep": (saved, keep)})
+    features = np.arange(X.shape[1])
+    rounds = []
+    for r, size in enumerate(sizes):
+        if r:
+            previous = mean_importance(rounds[-1][1].importances)
+            features = features[np.argsort(-previous, kind="stable")[:size]]  # most important first
+        result = train_ensemble(
+            X[:, features],
+            y_codes,
+            n_models,
+            options,
+            seed + ROUND_SEED_STRIDE * r,
+            _round_progress(progress, r, n_models, len(sizes)),
+            checkpoint.part(f"round-{r}") if checkpoint is not None and len(sizes) > 1 else checkpoint,
+        )
+        rounds.append((features, result))
+    return EliminationResult(rounds, X.shape[1])
+
+
+def _round_progress(progress, round_index, n_models, n_rounds):
+    if progress is None:
+        return None
+
+    def report(finished, _, epoch, n_training):
+        progress(round_index * n_models + finished, n_rounds * n_models, epoch, n_training)
+
+    return report
+
+
+__all__ = ["MIN_FEATURES", "ROUND_SEED_STRIDE", "EliminationResult", "round_sizes", "train_eliminating"]
