@@ -147,6 +147,27 @@ def test_cleveland_through_data_and_attribute_file(workdir, monkeypatch, capsys)
     assert header[:3] == ["age", "sex", "cp"] and len(header) == 13
 
 
+@pytest.mark.parametrize(
+    ("stability", "n_features", "eliminating", "advice"),
+    [
+        (0.95, 13, False, []),
+        (0.5, 13, False, ["Train more models (now 10; try 40)", "ELIMINATION_KEEP=0.5"]),
+        (0.5, 13, True, ["Train more models"]),  # already eliminating
+        (0.5, 6, False, ["Train more models"]),  # too few attributes for a second round
+    ],
+)
+def test_low_stability_advice(stability, n_features, eliminating, advice):
+    lines = cli._stability_lines(stability, 10, n_features, eliminating)
+    assert lines[0].endswith(f"{stability:.3f}")
+    assert len(lines) == 1 + len(advice)
+    for line, wanted in zip(lines[1:], advice):
+        assert wanted in line
+
+
+def test_stability_needs_two_models():
+    assert cli._stability_lines(float("nan"), 1, 13, False) == ["Split-half stability: needs at least 2 models."]
+
+
 def test_recursive_elimination_from_the_command_line(workdir, monkeypatch, capsys):
     set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=2, SEED=3)
     assert cli.main(["-q", "--elimination-keep", "0.5", "--save-models", "no"]) == 0

@@ -186,7 +186,8 @@ def _print_result(result):
             f"\nRecursive elimination: {len(rounds)} rounds on {sizes} attributes; "
             "an attribute kept for more rounds ranks higher."
         )
-    _print_stability(result.stability, len(result.estimator.importances_))
+    for line in _stability_lines(result.stability, len(result.estimator.importances_), len(ranking), len(rounds) > 1):
+        print(line)
     paths = result.paths
     print("\nResults:")
     for label, path in (
@@ -200,18 +201,23 @@ def _print_result(result):
         print(f"  {'models':<19} {paths.model_dir} ({len(result.model_files)} files, {result.model_files[0].name} ...)")
 
 
-def _print_stability(stability, n_models):
+def _stability_lines(stability, n_models, n_features, eliminating):
+    """The readout's lines about split-half stability, with advice when it is low."""
+    from .elimination import round_sizes
     from .importance import STABLE_SPEARMAN
 
     if stability != stability:  # NaN: fewer than two models
-        print("Split-half stability: needs at least 2 models.")
-        return
-    print(f"Split-half stability (Spearman between the two halves of the ensemble): {stability:.3f}")
+        return ["Split-half stability: needs at least 2 models."]
+    lines = [f"Split-half stability (Spearman between the two halves of the ensemble): {stability:.3f}"]
     if stability < STABLE_SPEARMAN:
-        print(
-            f"Stability is low: another run may rank the attributes differently. "
+        lines.append(
+            "Stability is low: another run may rank the attributes differently. "
             f"Train more models (now {n_models}; try {max(4 * n_models, 20)})."
         )
+        if not eliminating and len(round_sizes(n_features, 0.5)) > 1:
+            # In BENCHMARKS.md elimination raised precision@k and stability over one ensemble.
+            lines.append("Or try ELIMINATION_KEEP=0.5 (recursive elimination; about 3 times the training time).")
+    return lines
 
 
 def _quiet_tensorflow():
