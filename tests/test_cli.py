@@ -148,24 +148,40 @@ def test_cleveland_through_data_and_attribute_file(workdir, monkeypatch, capsys)
 
 
 @pytest.mark.parametrize(
-    ("stability", "n_features", "eliminating", "advice"),
+    ("stability", "could_eliminate", "advice"),
     [
-        (0.95, 13, False, []),
-        (0.5, 13, False, ["Train more models (now 10; try 40)", "ELIMINATION_KEEP=0.5"]),
-        (0.5, 13, True, ["Train more models"]),  # already eliminating
-        (0.5, 6, False, ["Train more models"]),  # too few attributes for a second round
+        (0.95, True, []),
+        (0.5, True, ["Train more models (now 10; try 40)", "ELIMINATION_KEEP=0.5"]),
+        (0.5, False, ["Train more models"]),
     ],
 )
-def test_low_stability_advice(stability, n_features, eliminating, advice):
-    lines = cli._stability_lines(stability, 10, n_features, eliminating)
+def test_low_stability_advice(stability, could_eliminate, advice):
+    lines = cli._stability_lines(stability, 10, could_eliminate)
     assert lines[0].endswith(f"{stability:.3f}")
     assert len(lines) == 1 + len(advice)
     for line, wanted in zip(lines[1:], advice):
         assert wanted in line
 
 
+@pytest.mark.parametrize(
+    ("settings", "suggested"),
+    [
+        ({}, True),
+        ({"ELIMINATION_KEEP": 0.5}, False),  # already eliminating
+        ({"NORMALIZATION": "row-l2"}, False),  # elimination cannot be combined with it
+    ],
+)
+def test_elimination_is_suggested_only_where_it_can_run(workdir, monkeypatch, capsys, settings, suggested):
+    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=1, SEED=0, **settings)
+    monkeypatch.setattr("deepfeat.importance.STABLE_SPEARMAN", 1.5)  # every run's stability counts as low
+    assert cli.main(["-q", "--save-models", "no"]) == 0
+    out = capsys.readouterr().out
+    assert "Stability is low" in out
+    assert ("ELIMINATION_KEEP=0.5" in out) is suggested
+
+
 def test_stability_needs_two_models():
-    assert cli._stability_lines(float("nan"), 1, 13, False) == ["Split-half stability: needs at least 2 models."]
+    assert cli._stability_lines(float("nan"), 1, True) == ["Split-half stability: needs at least 2 models."]
 
 
 def test_recursive_elimination_from_the_command_line(workdir, monkeypatch, capsys):

@@ -167,6 +167,8 @@ class _ProgressBar:
 
 
 def _print_result(result):
+    from .elimination import round_sizes
+
     ranking = result.ranking
     shown = ranking.head(_SHOWN_ROWS)
     width = max(len("attribute"), *(len(name) for name in shown["attribute"]))
@@ -177,7 +179,8 @@ def _print_result(result):
         print(f"{row.rank:>4}  {row.attribute:<{width}}  {row.importance:>10.4f}  {interval:>17}  {row.mean_rank:>9.1f}")
     if len(ranking) > _SHOWN_ROWS:
         print(f"... {len(ranking) - _SHOWN_ROWS} more in {result.paths.ranking_csv}")
-    rounds = result.estimator.elimination_.rounds
+    estimator = result.estimator
+    rounds = estimator.elimination_.rounds
     if len(rounds) == 1:
         print(f"\nUniform importance would be {1 / len(ranking):.4f}.")
     else:
@@ -186,7 +189,11 @@ def _print_result(result):
             f"\nRecursive elimination: {len(rounds)} rounds on {sizes} attributes; "
             "an attribute kept for more rounds ranks higher."
         )
-    for line in _stability_lines(result.stability, len(result.estimator.importances_), len(ranking), len(rounds) > 1):
+    # Elimination could help only if it is off, allowed, and would run a second round here.
+    could_eliminate = (
+        len(rounds) == 1 and estimator.normalization != "row-l2" and len(round_sizes(len(ranking), 0.5)) > 1
+    )
+    for line in _stability_lines(result.stability, len(estimator.importances_), could_eliminate):
         print(line)
     paths = result.paths
     print("\nResults:")
@@ -201,9 +208,8 @@ def _print_result(result):
         print(f"  {'models':<19} {paths.model_dir} ({len(result.model_files)} files, {result.model_files[0].name} ...)")
 
 
-def _stability_lines(stability, n_models, n_features, eliminating):
+def _stability_lines(stability, n_models, could_eliminate):
     """The readout's lines about split-half stability, with advice when it is low."""
-    from .elimination import round_sizes
     from .importance import STABLE_SPEARMAN
 
     if stability != stability:  # NaN: fewer than two models
@@ -214,7 +220,7 @@ def _stability_lines(stability, n_models, n_features, eliminating):
             "Stability is low: another run may rank the attributes differently. "
             f"Train more models (now {n_models}; try {max(4 * n_models, 20)})."
         )
-        if not eliminating and len(round_sizes(n_features, 0.5)) > 1:
+        if could_eliminate:
             # In BENCHMARKS.md elimination raised precision@k and stability over one ensemble.
             lines.append("Or try ELIMINATION_KEEP=0.5 (recursive elimination; about 3 times the training time).")
     return lines
