@@ -21,8 +21,10 @@ predictors land. The report (Markdown) goes to standard output; progress goes to
 deepfeat is trained with the runner's defaults except Adam's learning rate, 1e-3 instead of the
 paper's 1e-4 (and an epoch cap of 500 instead of 2000, never reached); Cleveland is also run at
 the paper's exact settings. Training variants (gate start, input normalisation, L1 on the gates,
-early-stopping patience, recursive elimination of columns, the paper's learning rate) and readouts
-(gate, gate times first-layer weight norm) are compared on a panel of the problems.
+early-stopping patience, validation split, recursive elimination of columns, the paper's learning
+rate) and readouts (gate, gate times first-layer weight norm) are compared on a panel of the
+problems. For every deepfeat ensemble the report also gives its networks' validation AUROC and
+whether the runner would flag it as no better than chance (``deepfeat.skill``).
 """
 
 import argparse
@@ -50,12 +52,14 @@ import synthetic  # noqa: E402
 import variants  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
 from deepfeat.importance import mean_importance, split_half_stability  # noqa: E402
+from deepfeat.skill import ValidationSkill  # noqa: E402
 
 CLEVELAND = Path(__file__).resolve().parents[2] / "shared/datasets/cleveland"
 #: Predictors the clinical literature on the Cleveland data agrees on.
 CLINICAL = ("ca", "thal", "cp", "oldpeak", "exang", "thalach")
 DEEPFEAT = "deepfeat"
 L2X_SET = ("L2X XOR", "orange skin", "nonlinear additive", "switch")
+FIRST_READOUT = next(iter(metrics.READOUTS))
 
 
 @dataclass(frozen=True)
@@ -165,10 +169,13 @@ def run_synthetic(mode, lassonet_python, trained):
             ensembles, baseline = rankings(problem.X, problem.y, seed, mode.configs, mode.n_models, lassonet_python)
             for variant_name, trained_run in ensembles.items():
                 trained[name, seed, variant_name] = trained_run
-            for method, variant_name, _, read in deepfeat_methods(mode.configs):
+            for method, variant_name, readout, read in deepfeat_methods(mode.configs):
                 result, seconds = ensembles[variant_name]
                 importances = read(result)
                 scores = metrics.summarise(importances, problem.truth)
+                if readout == FIRST_READOUT:  # the networks' skill is the same whatever the readout
+                    skill = ValidationSkill.of(result.final_ensemble().records)
+                    scores.update(val_auroc=skill.auroc, skill_z=skill.z, at_chance=skill.at_chance)
                 rows.append({**common, "method": method, "seconds": seconds, **scores})
                 for size in mode.ensemble_sizes:
                     subset = metrics.summarise(importances[:size], problem.truth)
@@ -264,6 +271,7 @@ def run_cleveland(mode):
     for label, variant in settings:
         log(f"Cleveland, {mode.cleveland_models} models, {label}")
         result, seconds = variants.train(data.X, codes, mode.cleveland_models, variant, 0)
+        skill = ValidationSkill.of(result.final_ensemble().records)
         for readout, read in metrics.READOUTS.items():
             importances = read(result)
             mean = mean_importance(importances)
@@ -280,6 +288,7 @@ def run_cleveland(mode):
                     "top": top,
                     "importance": [float(mean[i]) for i in order],
                     "top4_clinical": all(name in CLINICAL for name in top[:4]),
+                    "val_auroc": skill.auroc,
                 }
             )
     return rows
@@ -343,6 +352,32 @@ def synthetic_tables(rows):
         "#### deepfeat split-half stability: Spearman / top-k Jaccard between two disjoint halves of the ensemble\n\n"
         + _table(["problem"] + _methods(deep), body)
     )
+    return "\n\n".join(out)
+
+
+def skill_table(rows):
+    """Per problem: the networks' validation AUROC, how many seeds the console would flag, ranking AUROC."""
+    scored = [r for r in rows if "ensemble" not in r and "val_auroc" in r]
+    out = []
+    for m in _methods(scored):
+        body = []
+        for problem in dict.fromkeys(r["problem"] for r in scored):
+            chosen = [r for r in scored if r["problem"] == problem and r["method"] == m]
+            body.append(
+                [
+                    problem,
+                    _cell(_mean(chosen, "val_auroc")),
+                    f"{_cell(min(r['skill_z'] for r in chosen), 1)} to {_cell(max(r['skill_z'] for r in chosen), 1)}",
+                    f"{sum(r['at_chance'] for r in chosen)} of {len(chosen)}",
+                    _cell(_mean(chosen, "auroc")),
+                ]
+            )
+        out.append(
+            f"#### Did the networks learn? {m}: validation AUROC against chance (see README)\n\n"
+            + _table(
+                ["problem", "validation AUROC", "no-skill z (min to max)", "seeds flagged at chance", "ranking AUROC"], body
+            )
+        )
     return "\n\n".join(out)
 
 
@@ -438,6 +473,7 @@ def cleveland_table(rows):
                 _cell(r["jaccard4"], 2),
                 "yes" if r["top4_clinical"] else "no",
                 top,
+                _cell(r.get("val_auroc")),
                 _cell(r["seconds"], 1),
             ]
         )
@@ -450,6 +486,7 @@ def cleveland_table(rows):
             "top-4 Jaccard",
             "top 4 clinical",
             "top 6 (mean importance)",
+            "validation AUROC",
             "seconds",
         ],
         body,
@@ -529,6 +566,7 @@ def report(mode, synthetic_rows, variant_rows, real_rows, cleveland_rows, lasson
         header,
         "#### Targets\n\n" + targets(synthetic_rows, real_rows, cleveland_rows),
         synthetic_tables(synthetic_rows),
+        skill_table(synthetic_rows),
         ensemble_table(synthetic_rows),
         variant_table(variant_rows, mode),
         real_table(real_rows),

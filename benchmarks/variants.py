@@ -69,6 +69,8 @@ VARIANTS = [
     Variant("norm none", {"normalization": "none"}),
     GATE_L1,
     Variant("patience 50", {"patience": 50}),
+    Variant("split fixed", {"validation_split": "fixed"}),
+    Variant("split last (2021 code)", {"validation_split": "last"}),
     Variant("recursive elimination 1/2", keep=0.5),
     PAPER,
 ]

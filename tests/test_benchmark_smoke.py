@@ -107,3 +107,15 @@ def test_tiny_quality_run_end_to_end():
         assert combined[:, kept].min() > combined[:, ~kept].max()
     rows = [{"problem": "p", "family": "l2x", "seed": 0, "method": "deepfeat (gate)", **scores}]
     assert "deepfeat (gate)" in quality.synthetic_tables(rows)
+
+
+def test_skill_table_counts_the_seeds_flagged_at_chance():
+    rows = [
+        {"problem": "RING", "seed": s, "method": "deepfeat (gate)", "auroc": 0.7, "val_auroc": v, "skill_z": z, "at_chance": z < 2}
+        for s, (v, z) in enumerate([(0.53, 1.1), (0.58, 3.0)])
+    ]
+    rows.append({"problem": "RING", "seed": 0, "method": "deepfeat (gate x W0-norm)", "auroc": 0.6})  # no skill fields
+    table = quality.skill_table(rows)
+    assert "| RING | 0.555 | 1.1 to 3.0 | 1 of 2 | 0.700 |" in table
+    assert "W0-norm" not in table
+    assert quality.skill_table([r for r in rows if "val_auroc" not in r]) == ""

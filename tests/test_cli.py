@@ -15,6 +15,7 @@ import pytest
 
 from deepfeat import cli
 from deepfeat.config import ENV_VARIABLES
+from deepfeat.skill import ValidationSkill
 
 ROOT = Path(__file__).resolve().parents[1]
 WINE = ROOT / "Data/wine.data"
@@ -156,7 +157,7 @@ def test_cleveland_through_data_and_attribute_file(workdir, monkeypatch, capsys)
     ],
 )
 def test_low_stability_advice(stability, could_eliminate, advice):
-    lines = cli._stability_lines(stability, 10, could_eliminate)
+    lines = cli._stability_lines(stability, 10, could_eliminate, at_chance=False)
     assert lines[0].endswith(f"{stability:.3f}")
     assert len(lines) == 1 + len(advice)
     for line, wanted in zip(lines[1:], advice):
@@ -172,16 +173,44 @@ def test_low_stability_advice(stability, could_eliminate, advice):
     ],
 )
 def test_elimination_is_suggested_only_where_it_can_run(workdir, monkeypatch, capsys, settings, suggested):
-    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=1, SEED=0, **settings)
+    # A learning rate at which the networks learn wine in a few epochs: advice is for networks that learned.
+    set_env(
+        monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=4, LEARNING_RATE=0.01, SEED=0, **settings
+    )
     monkeypatch.setattr("deepfeat.importance.STABLE_SPEARMAN", 1.5)  # every run's stability counts as low
     assert cli.main(["-q", "--save-models", "no"]) == 0
     out = capsys.readouterr().out
+    assert "no better than chance" not in out
     assert "Stability is low" in out
     assert ("ELIMINATION_KEEP=0.5" in out) is suggested
 
 
 def test_stability_needs_two_models():
-    assert cli._stability_lines(float("nan"), 1, True) == ["Split-half stability: needs at least 2 models."]
+    assert cli._stability_lines(float("nan"), 1, True, False) == ["Split-half stability: needs at least 2 models."]
+
+
+def test_networks_at_chance_are_flagged_and_get_no_advice_to_train_more():
+    lines = cli._trust_lines(ValidationSkill(auroc=0.51, null_sd=0.03), 0.4, 10, could_eliminate=True)
+    assert lines[0].endswith("0.510 (chance 0.5)")
+    assert "no better than chance (0.5 +/- 0.030)" in lines[1]
+    assert lines[2].endswith("0.400")
+    assert len(lines) == 3  # neither "train more models" nor elimination: neither fixes no signal
+    learned = cli._trust_lines(ValidationSkill(auroc=0.9, null_sd=0.03), 0.4, 10, could_eliminate=True)
+    assert not any("chance (" in line for line in learned[1:]) and "Train more models" in learned[2]
+    unknown = cli._trust_lines(ValidationSkill(float("nan"), float("nan")), 0.95, 10, could_eliminate=True)
+    assert unknown[0].startswith("Validation AUROC: not available")
+
+
+def test_a_run_on_labels_unrelated_to_the_data_warns(workdir, monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    rows = np.column_stack([rng.standard_normal((200, 5)).round(4), rng.integers(0, 2, 200)])
+    data = workdir / "noise.csv"
+    np.savetxt(data, rows, delimiter=",", fmt=["%.4f"] * 5 + ["%d"], header="a,b,c,d,e,class", comments="")
+    set_env(monkeypatch, DATA_FILE=data, N_MODELS=4, MAX_EPOCHS=20, LEARNING_RATE=0.01, SEED=0, SAVE_MODELS=0)
+    assert cli.main(["-q"]) == 0
+    out = capsys.readouterr().out
+    assert "so this ranking is not backed by anything they learned" in out
+    assert "Train more models" not in out
 
 
 def test_recursive_elimination_from_the_command_line(workdir, monkeypatch, capsys):

@@ -32,7 +32,13 @@ def test_defaults_with_only_data_file():
 
 
 def test_every_variable_maps_to_a_settings_field():
-    assert len(ENV_VARIABLES) == len(dataclasses.fields(Settings)) == 20
+    assert len(ENV_VARIABLES) == len(dataclasses.fields(Settings)) == 21
+
+
+@pytest.mark.parametrize("document", [".env.example", "README.md"])
+def test_every_variable_is_documented(document):
+    text = (Path(__file__).resolve().parents[1] / document).read_text()
+    assert [v for v in ENV_VARIABLES if f"{v}=" not in text and f"`{v}`" not in text] == []
 
 
 def test_all_variables_parsed(env_file):
@@ -180,6 +186,7 @@ def test_boolean_parsing(text, expected):
         ),
         ("IMPORTANCE_INIT", "zeros", "IMPORTANCE_INIT='zeros' must be one of: ones,"),
         ("TRAINER", "torch", "TRAINER='torch' must be one of: stacked, keras"),
+        ("VALIDATION_SPLIT", "random", "VALIDATION_SPLIT='random' must be one of: per-model, fixed, last"),
         ("SAVE_MODELS", "maybe", "SAVE_MODELS='maybe' is not a boolean; use one of: 1,"),
         ("CHECKPOINT_SECONDS", "-1", "CHECKPOINT_SECONDS='-1' must be >= 0"),
         ("RESTART", "please", "RESTART='please' is not a boolean"),
@@ -234,3 +241,4 @@ def test_choices_match_the_library():
     assert config.NORMALIZATIONS == preprocessing.NORMALIZATIONS
     assert config.IMPORTANCE_INITS == layers.IMPORTANCE_INITS
     assert config.TRAINERS == ensemble.TRAINERS
+    assert config.VALIDATION_SPLITS == ensemble.VALIDATION_SPLITS

@@ -193,7 +193,7 @@ def _print_result(result):
     could_eliminate = (
         len(rounds) == 1 and estimator.normalization != "row-l2" and len(round_sizes(len(ranking), 0.5)) > 1
     )
-    for line in _stability_lines(result.stability, len(estimator.importances_), could_eliminate):
+    for line in _trust_lines(estimator.validation_skill_, result.stability, len(estimator.importances_), could_eliminate):
         print(line)
     paths = result.paths
     print("\nResults:")
@@ -208,14 +208,33 @@ def _print_result(result):
         print(f"  {'models':<19} {paths.model_dir} ({len(result.model_files)} files, {result.model_files[0].name} ...)")
 
 
-def _stability_lines(stability, n_models, could_eliminate):
+def _trust_lines(skill, stability, n_models, could_eliminate):
+    """The readout's lines on whether to trust the ranking: did the networks learn, is it stable."""
+    return _skill_lines(skill) + _stability_lines(stability, n_models, could_eliminate, skill.at_chance)
+
+
+def _skill_lines(skill):
+    if skill.auroc != skill.auroc:  # NaN: no validation split held two classes
+        return ["Validation AUROC: not available (no validation split held two classes)."]
+    lines = [f"Validation AUROC of the networks (each on its held-out rows): {skill.auroc:.3f} (chance 0.5)"]
+    if skill.at_chance:
+        lines.append(
+            f"Warning: the networks predict their held-out rows no better than chance "
+            f"(0.5 +/- {skill.null_sd:.3f}), so this ranking is not backed by anything they learned and "
+            "may be noise. More models will not help: the attributes may not predict the class, or "
+            "there are too few rows for the networks to find how they do."
+        )
+    return lines
+
+
+def _stability_lines(stability, n_models, could_eliminate, at_chance):
     """The readout's lines about split-half stability, with advice when it is low."""
     from .importance import STABLE_SPEARMAN
 
     if stability != stability:  # NaN: fewer than two models
         return ["Split-half stability: needs at least 2 models."]
     lines = [f"Split-half stability (Spearman between the two halves of the ensemble): {stability:.3f}"]
-    if stability < STABLE_SPEARMAN:
+    if stability < STABLE_SPEARMAN and not at_chance:  # averaging more noise would not help
         lines.append(
             "Stability is low: another run may rank the attributes differently. "
             f"Train more models (now {n_models}; try {max(4 * n_models, 20)})."

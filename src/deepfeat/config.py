@@ -28,6 +28,7 @@ __all__ = ["ENV_VARIABLES", "Settings", "load_settings", "parse_n_models"]
 NORMALIZATIONS = ("standard", "column-l2", "row-l2", "none")
 IMPORTANCE_INITS = ("ones", "uniform", "glorot-relu")
 TRAINERS = ("stacked", "keras")
+VALIDATION_SPLITS = ("per-model", "fixed", "last")
 
 # The largest seed numpy's legacy seeding (used by keras.utils.set_random_seed) takes.
 _MAX_SEED = 2**32 - 1
@@ -66,6 +67,9 @@ class Settings:
         Early-stopping patience in epochs, >= 0.
     validation_fraction : float
         Share of rows held out for validation, strictly between 0 and 1.
+    validation_split : str
+        One of ``"per-model"`` (a stratified random split per model), ``"fixed"`` (one such
+        split for every model) or ``"last"`` (the last rows in file order, the 2021 code).
     normalization : str
         One of ``"standard"``, ``"column-l2"``, ``"row-l2"``, ``"none"``.
     importance_init : str
@@ -99,6 +103,7 @@ class Settings:
     max_epochs: int = 2000
     patience: int = 15
     validation_fraction: float = 0.5
+    validation_split: str = "per-model"
     normalization: str = "standard"
     importance_init: str = "ones"
     trainer: str = "stacked"
@@ -236,6 +241,7 @@ _SPECS = (
         _parse_float,
         _between(0, 1, inclusive=False),
     ),
+    _Spec("VALIDATION_SPLIT", "validation_split", _choice(*VALIDATION_SPLITS)),
     _Spec("NORMALIZATION", "normalization", _choice(*NORMALIZATIONS)),
     _Spec("IMPORTANCE_INIT", "importance_init", _choice(*IMPORTANCE_INITS)),
     _Spec("TRAINER", "trainer", _choice(*TRAINERS)),

@@ -12,10 +12,15 @@ from sklearn.model_selection import train_test_split
 from . import stacked
 from .model import Architecture, build_network, soft_f1_loss
 from .preprocessing import InputScaling, fit_scaling
+from .skill import validation_scores
 
 logger = logging.getLogger(__name__)
 
 TRAINERS = ("stacked", "keras")
+#: How the models' validation rows are chosen: a stratified random split per model; one such
+#: split shared by every model; or the last rows of the data in file order for every model
+#: (the 2021 code's split).
+VALIDATION_SPLITS = ("per-model", "fixed", "last")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class TrainingOptions:
     learning_rate, batch_size, max_epochs, patience, validation_fraction
         Adam's learning rate, mini-batch size, epoch limit, early-stopping patience (in epochs,
         on the validation loss) and the share of rows each model holds out for validation.
+    validation_split : str
+        One of :data:`VALIDATION_SPLITS`.
     normalization : str
         One of :data:`deepfeat.preprocessing.NORMALIZATIONS`.
     importance_init : str
@@ -44,6 +51,7 @@ class TrainingOptions:
     max_epochs: int = 2000
     patience: int = 15
     validation_fraction: float = 0.5
+    validation_split: str = "per-model"
     normalization: str = "standard"
     importance_init: str = "ones"
     trainer: str = "stacked"
@@ -64,7 +72,9 @@ class EnsembleResult:
     architecture : Architecture
     records : list of dict
         Per model: ``seed``, ``best_epoch`` (1-based), ``epochs_run``, ``loss`` and ``val_loss``
-        at the best epoch.
+        at the best epoch, each class head's precision and recall on the training and
+        validation rows, and ``val_auroc`` with ``val_auroc_null_sd`` (see
+        :func:`deepfeat.skill.validation_scores`).
     train_index, val_index : list of ndarray
         Each model's training and validation rows.
     """
@@ -116,6 +126,38 @@ def normalise_rows(weights):
 def model_seeds(seed, n_models):
     """Independent per-model seeds derived from one run seed."""
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_models)]
+
+
+def plan_splits(y_codes, validation_fraction, how, run_seed, seeds):
+    """Every model's training and validation rows, as arrays with one row per model.
+
+    ``how`` is one of :data:`VALIDATION_SPLITS`; a "per-model" split is drawn from each of the
+    models' ``seeds``, a "fixed" one from ``run_seed``.
+    """
+    if how == "per-model":
+        splits = [split_rows(y_codes, validation_fraction, s) for s in seeds]
+    elif how == "fixed":
+        splits = [split_rows(y_codes, validation_fraction, run_seed)] * len(seeds)
+    elif how == "last":
+        rows = np.arange(len(y_codes))
+        splits = [tuple(train_test_split(rows, test_size=validation_fraction, shuffle=False))] * len(seeds)
+    else:
+        raise ValueError(f"validation split {how!r} must be one of: {', '.join(VALIDATION_SPLITS)}")
+    return np.stack([train for train, _ in splits]), np.stack([val for _, val in splits])
+
+
+def _warn_of_unseen_classes(y_codes, train_index, n_classes, how):
+    # A file sorted by class with VALIDATION_SPLIT=last is the usual way to get here.
+    unseen = np.stack([np.bincount(y_codes[rows], minlength=n_classes) == 0 for rows in train_index])
+    if unseen.any():
+        logger.warning(
+            "%d of %d model(s) have no training rows of class(es) %s, counting the sorted class labels "
+            "from 1 (validation split %r): they cannot learn to recognise them",
+            unseen.any(axis=1).sum(),
+            len(train_index),
+            ", ".join(str(k + 1) for k in np.flatnonzero(unseen.any(axis=0))),
+            how,
+        )
 
 
 def split_rows(y_codes, validation_fraction, seed):
@@ -204,8 +246,8 @@ def plan_ensemble(X, y_codes, n_models, options, seed):
     """Draw every model's seed, split, input scaling and initial weights (see :class:`EnsemblePlan`)."""
     n_classes = int(np.max(y_codes)) + 1
     seeds = model_seeds(seed, n_models)
-    splits = [split_rows(y_codes, options.validation_fraction, s) for s in seeds]
-    train_index = np.stack([t for t, _ in splits])
+    train_index, val_index = plan_splits(y_codes, options.validation_fraction, options.validation_split, seed, seeds)
+    _warn_of_unseen_classes(y_codes, train_index, n_classes, options.validation_split)
     scaling = fit_scaling(options.normalization, X, train_index)
     shapes = stacked.parameter_shapes(X.shape[1], n_classes, options.architecture)
     params = {name: np.empty((n_models, *shape), dtype=np.float32) for name, shape in shapes.items()}
@@ -213,7 +255,7 @@ def plan_ensemble(X, y_codes, n_models, options, seed):
         rng = np.random.default_rng(s)
         for name, value in initial_params(X.shape[1], n_classes, options.architecture, options.importance_init, rng).items():
             params[name][m] = value
-    return EnsemblePlan(seeds, train_index, np.stack([v for _, v in splits]), scaling, params)
+    return EnsemblePlan(seeds, train_index, val_index, scaling, params)
 
 
 def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, progress=None, checkpoint=None):
@@ -264,7 +306,8 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
             scaling.rows(X), Y, params, scaling, train_index, val_index, rngs, seeds, options, progress, checkpoint
         )
     result = EnsembleResult(best, scaling, options.architecture, [], list(train_index), list(val_index))
-    predicted = result.predict_proba(X) > 0.5
+    proba = result.predict_proba(X)
+    predicted = proba > 0.5
     for m in range(n_models):
         result.records.append(
             {
@@ -275,6 +318,7 @@ def train_ensemble(X, y_codes, n_models, options=TrainingOptions(), seed=0, prog
                 "val_loss": float(history["val_loss"][m]),
                 **_head_scores(predicted[m][train_index[m]], Y[train_index[m]], ""),
                 **_head_scores(predicted[m][val_index[m]], Y[val_index[m]], "val_"),
+                **validation_scores(proba[m][val_index[m]], Y[val_index[m]]),
             }
         )
     return result

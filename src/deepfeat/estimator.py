@@ -11,11 +11,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .elimination import train_eliminating
-from .ensemble import TRAINERS, TrainingOptions
+from .ensemble import TRAINERS, VALIDATION_SPLITS, TrainingOptions
 from .importance import mean_importance, ranking_table, split_half_stability
 from .layers import IMPORTANCE_INITS
 from .model import Architecture
 from .preprocessing import NORMALIZATIONS
+from .skill import ValidationSkill
 
 # The networks compute in float32: larger magnitudes would become inf and poison training.
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -52,6 +53,10 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         weights are kept.
     validation_fraction : float, default=0.5
         Share of the rows each network holds out for early stopping.
+    validation_split : {"per-model", "fixed", "last"}, default="per-model"
+        Which rows are held out: a stratified random split per network; one such split shared
+        by every network; or the last rows in the order given, the same for every network (the
+        2021 code, which makes the split depend on how the rows happen to be sorted).
     normalization : {"standard", "column-l2", "row-l2", "none"}, default="standard"
         Input scaling: standardisation fitted on each network's training rows; each column
         divided by its L2 norm (the 2021 code); each row scaled to unit norm (the paper's
@@ -102,8 +107,13 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         Spearman correlation between the mean importances of the two halves of the ensemble;
         NaN for a single network or a single feature.
     history_ : list of dict
-        Per network: seed, best and last epoch, losses, and per-class precision and recall on
-        its training and validation rows.
+        Per network: seed, best and last epoch, losses, per-class precision and recall on its
+        training and validation rows, and its AUROC on its validation rows.
+    validation_skill_ : deepfeat.skill.ValidationSkill
+        How well the networks of ``ensemble_`` predict their own validation rows: mean macro
+        AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
+        true the networks found nothing they could predict with, and ``feature_importances_``
+        reflects noise, however stable; more networks will not change that.
     seed_ : int
         The seed the fit used (drawn from ``random_state``).
     ensemble_ : deepfeat.ensemble.EnsembleResult
@@ -141,6 +151,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_split": [StrOptions(set(VALIDATION_SPLITS))],
         "normalization": [StrOptions(set(NORMALIZATIONS))],
         "importance_init": [StrOptions(set(IMPORTANCE_INITS))],
         "trainer": [StrOptions(set(TRAINERS))],
@@ -160,6 +171,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         max_epochs=2000,
         patience=15,
         validation_fraction=0.5,
+        validation_split="per-model",
         normalization="standard",
         importance_init="ones",
         trainer="stacked",
@@ -175,6 +187,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.normalization = normalization
         self.importance_init = importance_init
         self.trainer = trainer
@@ -235,6 +248,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         self.importances_std_ = self.importances_.std(axis=0)
         self.stability_ = split_half_stability(self.importances_)
         self.history_ = self.ensemble_.records
+        self.validation_skill_ = ValidationSkill.of(self.history_)
         return self
 
     def _training_options(self):
@@ -244,6 +258,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
             max_epochs=self.max_epochs,
             patience=self.patience,
             validation_fraction=self.validation_fraction,
+            validation_split=self.validation_split,
             normalization=self.normalization,
             importance_init=self.importance_init,
             trainer=self.trainer,

@@ -78,6 +78,7 @@ def estimator_for(settings: Settings, n_models: int, random_state=None) -> DeepF
         max_epochs=settings.max_epochs,
         patience=settings.patience,
         validation_fraction=settings.validation_fraction,
+        validation_split=settings.validation_split,
         normalization=settings.normalization,
         importance_init=settings.importance_init,
         trainer=settings.trainer,
