@@ -10,7 +10,7 @@ STAMP = $(VENV)/.installed
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test clean data lint-docker bench-speed bench-quality
+.PHONY: help install run test clean data lint-docker bench-speed bench-quality bench-ring
 
 help:
 	@echo "make run            install if needed, then train and rank (asks how many models)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint-docker    hadolint the Dockerfile and validate docker-compose.yml"
 	@echo "make bench-speed    run benchmarks/speed.py"
 	@echo "make bench-quality  run benchmarks/quality.py"
+	@echo "make bench-ring     run benchmarks/ring_learnability.py"
 	@echo "make clean          remove $(VENV) and caches (keeps ExpOutput/ and Models/)"
 
 $(STAMP): pyproject.toml
@@ -57,6 +58,9 @@ bench-speed: $(STAMP)
 
 bench-quality: $(STAMP)
 	$(BIN)/python benchmarks/quality.py
+
+bench-ring: $(STAMP)
+	$(BIN)/python benchmarks/ring_learnability.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info

@@ -1,6 +1,7 @@
 """Can a neural network learn Passemiers et al.'s RING at the benchmark's size at all?
 
-Run with ``.venv/bin/python benchmarks/ring_learnability.py`` (about two minutes on 2 cores).
+Run with ``make bench-ring`` (= ``.venv/bin/python benchmarks/ring_learnability.py``, about two minutes
+on 2 cores).
 
 The quality benchmark's RING problem has 1000 rows (each deepfeat network trains on half of
 them) and 100 columns, 2 of them relevant. deepfeat misses it; this measures whether that is

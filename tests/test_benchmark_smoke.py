@@ -119,3 +119,15 @@ def test_skill_table_counts_the_seeds_flagged_at_chance():
     assert "| RING | 0.555 | 1.1 to 3.0 | 1 of 2 | 0.700 |" in table
     assert "W0-norm" not in table
     assert quality.skill_table([r for r in rows if "val_auroc" not in r]) == ""
+
+
+@pytest.mark.slow
+def test_ring_learnability_scores_every_learner(monkeypatch):
+    import ring_learnability
+
+    monkeypatch.setattr(ring_learnability, "N_MODELS", 2)
+    problem = synthetic.passemiers("ring", 200, 0, 2)
+    scores = ring_learnability.held_out_aurocs(problem.X, problem.y, 0)
+    assert set(scores) == {"perceptron", "perceptron on x and x^2", "random forest", "deepfeat networks (validation)"}
+    assert scores["random forest"] > 0.8  # the two ring columns alone: an easy problem for a forest
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
