@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 from deepfeat import cli
 from deepfeat.config import ENV_VARIABLES
+from deepfeat.errors import NoSkillWarning
 from deepfeat.skill import ValidationSkill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,7 +209,10 @@ def test_a_run_on_labels_unrelated_to_the_data_warns(workdir, monkeypatch, capsy
     data = workdir / "noise.csv"
     np.savetxt(data, rows, delimiter=",", fmt=["%.4f"] * 5 + ["%d"], header="a,b,c,d,e,class", comments="")
     set_env(monkeypatch, DATA_FILE=data, N_MODELS=4, MAX_EPOCHS=20, LEARNING_RATE=0.01, SEED=0, SAVE_MODELS=0)
-    assert cli.main(["-q"]) == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cli.main(["-q"]) == 0
+    assert not [w for w in caught if issubclass(w.category, NoSkillWarning)]  # said once, in the readout
     out = capsys.readouterr().out
     assert "so this ranking is not backed by anything they learned" in out
     assert "Train more models" not in out

@@ -6,6 +6,7 @@ from sklearn.datasets import load_wine
 from sklearn.metrics import roc_auc_score
 
 from deepfeat import DeepFeatureImportance
+from deepfeat.errors import NoSkillWarning
 from deepfeat.skill import CHANCE_Z, ValidationSkill, auroc, no_skill_sd, validation_scores
 
 
@@ -65,6 +66,7 @@ def test_estimator_tells_learned_signal_from_unrelated_labels():
     assert learned.validation_skill_.auroc > 0.95 and not learned.validation_skill_.at_chance
     assert all(0.9 < record["val_auroc"] <= 1 for record in learned.history_)
 
-    shuffled = _fit(X, np.random.default_rng(0).permutation(y))
+    with pytest.warns(NoSkillWarning, match=r"no better than chance \(AUROC 0\.5\d\d; chance 0\.5 \+/- 0\.066\)"):
+        shuffled = _fit(X, np.random.default_rng(0).permutation(y))
     assert shuffled.validation_skill_.at_chance
     assert abs(shuffled.validation_skill_.auroc - 0.5) < CHANCE_Z * shuffled.validation_skill_.null_sd

@@ -12,11 +12,12 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from contextlib import contextmanager
 
 from . import __version__
 from .config import ENV_VARIABLES, load_settings, parse_n_models
-from .errors import DeepfeatError
+from .errors import DeepfeatError, NoSkillWarning
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -130,7 +131,8 @@ def _run(overrides, quiet, signals):
         f"{dataset.X.shape[1]} attributes, {len(set(dataset.y.tolist()))} classes"
         + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
     )
-    with _ProgressBar(n_models, disable=quiet) as bar:
+    with _ProgressBar(n_models, disable=quiet) as bar, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoSkillWarning)  # the readout says it in its own words
         result = run_experiment(settings, dataset, n_models, progress=bar.update, checkpoint=signals.checkpoint)
     _print_result(result)
     return 0

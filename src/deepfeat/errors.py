@@ -1,4 +1,4 @@
-"""Exceptions for problems the user can fix: bad data, bad configuration."""
+"""Exceptions for problems the user can fix (bad data, bad configuration), and warnings."""
 
 
 class DeepfeatError(ValueError):
@@ -11,3 +11,11 @@ class ConfigError(DeepfeatError):
 
 class DataError(DeepfeatError):
     """The data file or attribute file cannot be used."""
+
+
+class NoSkillWarning(UserWarning):
+    """The fitted networks predict their validation rows no better than chance.
+
+    Their importances are then not backed by anything they learned; see
+    :class:`deepfeat.skill.ValidationSkill`.
+    """

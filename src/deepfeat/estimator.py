@@ -1,5 +1,6 @@
 """scikit-learn interface: ``DeepFeatureImportance``, a classifier that also selects features."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .elimination import train_eliminating
 from .ensemble import TRAINERS, VALIDATION_SPLITS, TrainingOptions
+from .errors import NoSkillWarning
 from .importance import mean_importance, ranking_table, split_half_stability
 from .layers import IMPORTANCE_INITS
 from .model import Architecture
@@ -113,7 +115,8 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         How well the networks of ``ensemble_`` predict their own validation rows: mean macro
         AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
         true the networks found nothing they could predict with, and ``feature_importances_``
-        reflects noise, however stable; more networks will not change that.
+        reflects noise, however stable; more networks will not change that. ``fit`` then
+        warns with :class:`deepfeat.errors.NoSkillWarning`.
     seed_ : int
         The seed the fit used (drawn from ``random_state``).
     ensemble_ : deepfeat.ensemble.EnsembleResult
@@ -249,6 +252,14 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         self.stability_ = split_half_stability(self.importances_)
         self.history_ = self.ensemble_.records
         self.validation_skill_ = ValidationSkill.of(self.history_)
+        if self.validation_skill_.at_chance:
+            warnings.warn(
+                f"The networks predict their validation rows no better than chance (AUROC "
+                f"{self.validation_skill_.auroc:.3f}; chance 0.5 +/- {self.validation_skill_.null_sd:.3f}): "
+                "feature_importances_ may be noise. See validation_skill_.",
+                NoSkillWarning,
+                stacklevel=2,
+            )
         return self
 
     def _training_options(self):
