@@ -115,8 +115,8 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         How well the networks of ``ensemble_`` predict their own validation rows: mean macro
         AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
         true the networks found nothing they could predict with, and ``feature_importances_``
-        reflects noise, however stable; more networks will not change that. ``fit`` then
-        warns with :class:`deepfeat.errors.NoSkillWarning`.
+        may be noise, however stable; more networks will not change that. ``fit`` then warns
+        with :class:`deepfeat.errors.NoSkillWarning`.
     seed_ : int
         The seed the fit used (drawn from ``random_state``).
     ensemble_ : deepfeat.ensemble.EnsembleResult
