@@ -1,15 +1,10 @@
 """Scores of a ranking against a known truth, stability scores, and importance readouts of an ensemble."""
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 from deepfeat.ensemble import normalise_rows
 from deepfeat.importance import mean_importance, split_half_stability
-
-
-def auroc(scores, truth):
-    """Area under the ROC curve of ``scores`` as a detector of the relevant columns (ties count half)."""
-    return float(roc_auc_score(np.asarray(truth, dtype=bool), np.asarray(scores, dtype=np.float64)))
+from deepfeat.skill import auroc  # noqa: F401  (the scores as a detector of the relevant columns; ties count half)
 
 
 def top_k(scores, k):
