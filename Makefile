@@ -35,8 +35,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/deepfeat $(ARGS)
 
+# ruff lints and checks the formatting first; pytest then prints the slowest tests.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/python -m pytest --durations=15
 
 data: $(STAMP)
 	$(BIN)/python scripts/make_wine_data.py

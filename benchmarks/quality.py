@@ -37,19 +37,21 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: keep its start-up chatter out of the report
+os.environ.setdefault(
+    "TF_CPP_MIN_LOG_LEVEL", "2"
+)  # before TensorFlow loads: keep its start-up chatter out of the report
 
+import baselines  # noqa: E402
+import metrics  # noqa: E402
 import numpy as np  # noqa: E402
+import synthetic  # noqa: E402
+import variants  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-import baselines  # noqa: E402
-import metrics  # noqa: E402
-import synthetic  # noqa: E402
-import variants  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
 from deepfeat.importance import mean_importance, split_half_stability  # noqa: E402
 from deepfeat.skill import ValidationSkill  # noqa: E402
@@ -164,7 +166,8 @@ def run_synthetic(mode, lassonet_python, trained):
     for name, make in synthetic.suite(quick=mode.name == "quick"):
         for seed in mode.seeds:
             problem = make(seed)
-            log(f"{name} seed {seed}: {problem.X.shape[0]} rows x {problem.X.shape[1]} columns, {len(problem.relevant)} relevant")
+            rows, columns = problem.X.shape
+            log(f"{name} seed {seed}: {rows} rows x {columns} columns, {len(problem.relevant)} relevant")
             common = {"problem": name, "family": problem.family, "seed": seed}
             ensembles, baseline = rankings(problem.X, problem.y, seed, mode.configs, mode.n_models, lassonet_python)
             for variant_name, trained_run in ensembles.items():
@@ -246,12 +249,21 @@ def run_real(mode, lassonet_python):
                 result, seconds = ensembles[variant_name]
                 scores[method] = mean_importance(read(result)), seconds
             everything = topk_accuracy(X_eval, y_eval, np.arange(X.shape[1]), seed)
-            rows.append({"dataset": name, "seed": seed, "method": "all columns", "k": X.shape[1], "accuracy": everything})
+            rows.append(
+                {"dataset": name, "seed": seed, "method": "all columns", "k": X.shape[1], "accuracy": everything}
+            )
             for method, (ranking, seconds) in scores.items():
                 for k in ks:
                     accuracy = topk_accuracy(X_eval, y_eval, metrics.top_k(ranking, k), seed)
                     rows.append(
-                        {"dataset": name, "seed": seed, "method": method, "k": k, "accuracy": accuracy, "seconds": seconds}
+                        {
+                            "dataset": name,
+                            "seed": seed,
+                            "method": method,
+                            "k": k,
+                            "accuracy": accuracy,
+                            "seconds": seconds,
+                        }
                     )
     return rows
 
@@ -375,7 +387,8 @@ def skill_table(rows):
         out.append(
             f"#### Did the networks learn? {m}: validation AUROC against chance (see README)\n\n"
             + _table(
-                ["problem", "validation AUROC", "no-skill z (min to max)", "seeds flagged at chance", "ranking AUROC"], body
+                ["problem", "validation AUROC", "no-skill z (min to max)", "seeds flagged at chance", "ranking AUROC"],
+                body,
             )
         )
     return "\n\n".join(out)
@@ -521,7 +534,9 @@ def targets(synthetic_rows, real_rows, cleveland_rows):
             misses = []
             for dataset in dict.fromkeys(r["dataset"] for r in real_rows):
                 mine = _mean([r for r in real_rows if r["dataset"] == dataset and r["method"] == ours], "accuracy")
-                forest = _mean([r for r in real_rows if r["dataset"] == dataset and r["method"] == "RF impurity"], "accuracy")
+                forest = _mean(
+                    [r for r in real_rows if r["dataset"] == dataset and r["method"] == "RF impurity"], "accuracy"
+                )
                 if mine < forest:
                     misses.append(f"{dataset} {mine:.4f} < {forest:.4f}")
             lines.append(f"- {ours}: top-k accuracy >= RF-impurity-selected columns: {_verdict(misses)}")
@@ -577,7 +592,9 @@ def report(mode, synthetic_rows, variant_rows, real_rows, cleveland_rows, lasson
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, smaller problems, fewer variants (a few minutes)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one seed, smaller problems, fewer variants (a few minutes)"
+    )
     parser.add_argument(
         "--everywhere",
         nargs="*",
@@ -586,7 +603,11 @@ def main(argv=None):
         help="training variants to score on every problem and dataset beside the default (each adds about half a run)",
     )
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["synthetic", "variants", "real", "cleveland"], help="parts to leave out"
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["synthetic", "variants", "real", "cleveland"],
+        help="parts to leave out",
     )
     parser.add_argument(
         "--lassonet-python",

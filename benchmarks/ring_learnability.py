@@ -19,13 +19,13 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+import synthetic  # noqa: E402
+import variants  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
-import synthetic  # noqa: E402
-import variants  # noqa: E402
 from deepfeat.skill import ValidationSkill  # noqa: E402
 
 SEEDS = (0, 1, 2)
@@ -35,7 +35,9 @@ N_MODELS = 10
 
 
 def _perceptron(seed):
-    return MLPClassifier((128, 128, 128), alpha=1e-3, early_stopping=True, n_iter_no_change=30, max_iter=1000, random_state=seed)
+    return MLPClassifier(
+        (128, 128, 128), alpha=1e-3, early_stopping=True, n_iter_no_change=30, max_iter=1000, random_state=seed
+    )
 
 
 def held_out_aurocs(X, y, seed):

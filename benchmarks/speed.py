@@ -28,6 +28,7 @@ output, progress to standard error.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -156,16 +157,16 @@ def memory_mb(field):
 
 def reset_peak():
     """Start the peak-memory count afresh (Linux 4.0+), so that loading the data is not counted."""
-    try:
+    # Where it cannot, the peak is since the process started, which can only overstate it.
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass  # then the peak is since the process started, which can only overstate it
 
 
 def measure(spec):
     """Train as the spec says; wall time, peak memory and what the memory estimate predicted."""
     from deepfeat import ensemble, stacked
     from deepfeat.ensemble import TrainingOptions, train_ensemble
+    from deepfeat.network import network_spec
 
     X, y = load(spec)
     options = TrainingOptions(
@@ -186,8 +187,10 @@ def measure(spec):
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     n_classes = int(np.max(y)) + 1
     n_val = len(result.val_index[0])
-    chunk = ensemble.chunk_size(spec["n_models"], X.shape[1], n_classes, n_val, options)
-    per_model = stacked.bytes_per_model(X.shape[1], n_classes, n_val, options.architecture, options.batch_size)
+    n_train = len(result.train_index[0])
+    network = network_spec(X.shape[1], n_classes, options)
+    chunk = ensemble.group_size(spec["n_models"], network, n_train, n_val, options)
+    per_model = stacked.bytes_per_model(network, n_val, options.batch_size, n_train)
     epochs = [r["epochs_run"] for r in result.records]
     return {
         **spec,

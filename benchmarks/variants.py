@@ -1,21 +1,16 @@
 """deepfeat training variants compared by the benchmark, and how to train one.
 
-A variant is the library's ``TrainingOptions`` with some fields changed, optionally with an L1
-penalty on the gates (not a library option: added here by patching the stacked trainer's
-penalty for the duration of one training run) or with the library's recursive elimination.
+A variant is the library's ``TrainingOptions`` with some fields changed (an L1 penalty on the
+gates is the ``gate_l1`` option), optionally with the library's recursive elimination.
 """
 
 import time
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import tensorflow as tf
 
-from deepfeat import stacked
 from deepfeat.elimination import train_eliminating
 from deepfeat.ensemble import TrainingOptions
-from deepfeat.model import Architecture
 
 #: The benchmark's faster setting: the paper's everything except Adam's learning rate, 10x the
 #: paper's 1e-4, with the epoch cap lowered to match (runs stop early long before it).
@@ -32,8 +27,6 @@ class Variant:
     name : str
     changes : dict
         ``TrainingOptions`` fields that differ from the benchmark's base options.
-    gate_l1 : float
-        Strength of an L1 penalty on the gates, added to every model's loss (0: none).
     keep : float
         Recursive elimination (``deepfeat.elimination``): after each ensemble, keep this share
         of the columns and train a new ensemble on them; 1 means a single ensemble.
@@ -41,24 +34,21 @@ class Variant:
 
     name: str
     changes: dict = field(default_factory=dict)
-    gate_l1: float = 0.0
     keep: float = 1.0
 
 
 def base_options(**changes):
     """The runner's defaults with the benchmark's learning rate and epoch cap, then ``changes``."""
-    options = TrainingOptions(learning_rate=BENCH_LEARNING_RATE, max_epochs=BENCH_MAX_EPOCHS)
-    if changes.get("importance_init") == "glorot-relu":
-        # The 2021 code's start goes with its ReLU after the gates (as the estimator does).
-        changes = {"architecture": Architecture(gate_relu=True), **changes}
-    return replace(options, **changes)
+    return replace(TrainingOptions(learning_rate=BENCH_LEARNING_RATE, max_epochs=BENCH_MAX_EPOCHS), **changes)
 
 
 DEFAULT = Variant("default (ones, standard)")
 #: The runner's defaults exactly, i.e. the paper's settings.
-PAPER = Variant("paper lr 1e-4", {"learning_rate": TrainingOptions.learning_rate, "max_epochs": TrainingOptions.max_epochs})
+PAPER = Variant(
+    "paper lr 1e-4", {"learning_rate": TrainingOptions.learning_rate, "max_epochs": TrainingOptions.max_epochs}
+)
 #: L1 on the gates at the strength that did best in a first sweep (1e-3, 1e-2, 5e-2).
-GATE_L1 = Variant("gate L1 5e-2", gate_l1=5e-2)
+GATE_L1 = Variant("gate L1 5e-2", {"gate_l1": 5e-2})
 #: The training variants; each is compared with DEFAULT on the same problems and seeds.
 VARIANTS = [
     DEFAULT,
@@ -76,22 +66,6 @@ VARIANTS = [
 ]
 
 
-@contextmanager
-def gate_l1_penalty(strength):
-    """Add ``strength * sum(|gate|)`` to each model's training and validation loss."""
-    original = stacked._Stack._penalty
-
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow ops; nothing for AutoGraph to rewrite
-    def penalty(self):
-        return original(self) + strength * tf.reduce_sum(tf.abs(self.vars["gate"]), axis=1)
-
-    stacked._Stack._penalty = penalty
-    try:
-        yield
-    finally:
-        stacked._Stack._penalty = original
-
-
 def train(X, y, n_models, variant=DEFAULT, seed=0):
     """Train an ensemble the variant's way.
 
@@ -105,6 +79,5 @@ def train(X, y, n_models, variant=DEFAULT, seed=0):
     options = base_options(**variant.changes)
     y = np.asarray(y)
     start = time.perf_counter()
-    with gate_l1_penalty(variant.gate_l1) if variant.gate_l1 > 0 else nullcontext():
-        result = train_eliminating(X, y, n_models, options, seed, variant.keep)
+    result = train_eliminating(X, y, n_models, options, seed, variant.keep)
     return result, time.perf_counter() - start

@@ -51,10 +51,7 @@ def write_wine(out_dir):
     data_path = out_dir / "wine.data"
     attr_path = out_dir / "wine.attributes"
     # repr() gives the shortest string that round-trips each float exactly.
-    lines = [
-        ",".join([*(repr(float(v)) for v in row), str(int(label))])
-        for row, label in zip(wine.data, wine.target)
-    ]
+    lines = [",".join([*(repr(float(v)) for v in row), str(int(label))]) for row, label in zip(wine.data, wine.target)]
     data_path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
     attr_path.write_text(
         ",".join(clean_name(n) for n in wine.feature_names) + "\n",

@@ -167,7 +167,7 @@ CASES = [
         {"DATA_FILE": "good.csv", "VALIDATION_FRACTION": "1.5"},
         [],
         None,
-        ["VALIDATION_FRACTION='1.5'", "between 0 and 1"],
+        ["VALIDATION_FRACTION='1.5'", "must be in (0, 1)"],
     ),
     (
         "negative patience in .env",

@@ -96,8 +96,9 @@ def test_tiny_quality_run_end_to_end():
         scores = metrics.summarise(importances, problem.truth)
         assert 0.0 <= scores["auroc"] <= 1.0 and 0.0 <= scores["precision"] <= 1.0
     assert seconds > 0
-    with variants.gate_l1_penalty(1e-2):
-        penalised, _ = variants.train(problem.X, problem.y, 2, variant, seed=0)
+    penalised, _ = variants.train(
+        problem.X, problem.y, 2, variants.Variant("tiny L1", {"max_epochs": 3, "gate_l1": 1e-2})
+    )
     assert penalised.final_ensemble().params["gate"].sum() < result.final_ensemble().params["gate"].sum()
     eliminating, _ = variants.train(problem.X, problem.y, 2, variants.Variant("tiny", {"max_epochs": 3}, keep=0.5))
     assert [len(features) for features, _ in eliminating.rounds] == [10, 5]
@@ -111,7 +112,15 @@ def test_tiny_quality_run_end_to_end():
 
 def test_skill_table_counts_the_seeds_flagged_at_chance():
     rows = [
-        {"problem": "RING", "seed": s, "method": "deepfeat (gate)", "auroc": 0.7, "val_auroc": v, "skill_z": z, "at_chance": z < 2}
+        {
+            "problem": "RING",
+            "seed": s,
+            "method": "deepfeat (gate)",
+            "auroc": 0.7,
+            "val_auroc": v,
+            "skill_z": z,
+            "at_chance": z < 2,
+        }
         for s, (v, z) in enumerate([(0.53, 1.1), (0.58, 3.0)])
     ]
     rows.append({"problem": "RING", "seed": 0, "method": "deepfeat (gate x W0-norm)", "auroc": 0.6})  # no skill fields

@@ -17,6 +17,7 @@ import pytest
 from deepfeat import cli
 from deepfeat.config import ENV_VARIABLES
 from deepfeat.errors import NoSkillWarning
+from deepfeat.settings import SETTINGS
 from deepfeat.skill import ValidationSkill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,9 +54,11 @@ def test_help_lists_every_setting_resume_and_exit_statuses(capsys):
     with pytest.raises(SystemExit) as excinfo:
         cli.main(["--help"])
     assert excinfo.value.code == 0
-    text = " ".join(capsys.readouterr().out.split())
-    for variable in ENV_VARIABLES:
-        assert "--" + variable.lower().replace("_", "-") in text
+    text = " ".join(capsys.readouterr().out.split()).replace("- ", "-")  # argparse wraps at hyphens too
+    for spec in SETTINGS:  # every flag: its meaning, what it allows and its default
+        assert f"{spec.flag} " in text
+        assert " ".join(spec.help_text().split()).replace("- ", "-") in text
+    assert "(one of: stacked, keras; default: stacked)" in text
     for words in ("run the same command again", "--restart", "130 interrupted (SIGINT)", "143 terminated (SIGTERM)"):
         assert words in text
 
@@ -177,7 +180,14 @@ def test_low_stability_advice(stability, could_eliminate, advice):
 def test_elimination_is_suggested_only_where_it_can_run(workdir, monkeypatch, capsys, settings, suggested):
     # A learning rate at which the networks learn wine in a few epochs: advice is for networks that learned.
     set_env(
-        monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=4, LEARNING_RATE=0.01, SEED=0, **settings
+        monkeypatch,
+        DATA_FILE=WINE,
+        ATTRIBUTE_FILE=WINE_NAMES,
+        N_MODELS=2,
+        MAX_EPOCHS=4,
+        LEARNING_RATE=0.01,
+        SEED=0,
+        **settings,
     )
     monkeypatch.setattr("deepfeat.importance.STABLE_SPEARMAN", 1.5)  # every run's stability counts as low
     assert cli.main(["-q", "--save-models", "no"]) == 0
@@ -227,3 +237,27 @@ def test_recursive_elimination_from_the_command_line(workdir, monkeypatch, capsy
     _, weights = read_weights(workdir / "ExpOutput/output_weights_2.csv")
     np.testing.assert_allclose(weights.sum(axis=1), 1.0)
     assert not (workdir / "Models/.deepfeat-run-2").exists()  # every round's checkpoint is gone
+
+
+def test_the_memory_budget_does_not_change_any_model(workdir, monkeypatch, capsys):
+    """64 MB trains these 2,000-column networks a few at a time, 4096 MB all at once: same weights."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 2000)).round(3)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    data = workdir / "wide.csv"
+    header = ",".join(f"x{i}" for i in range(2000)) + ",class"
+    np.savetxt(data, np.column_stack([X, y]), delimiter=",", fmt=["%.3f"] * 2000 + ["%d"], header=header, comments="")
+    set_env(monkeypatch, DATA_FILE=data, N_MODELS=12, MAX_EPOCHS=4, LEARNING_RATE=0.01, SEED=11, SAVE_MODELS=0)
+    weights = {}
+    for budget in (64, 4096):
+        monkeypatch.chdir(workdir)
+        folder = workdir / f"budget-{budget}"
+        assert cli.main(["-q", "--memory-budget-mb", str(budget), "--output-dir", str(folder)]) == 0
+        weights[budget] = (folder / "output_weights_12.csv").read_bytes()
+    capsys.readouterr()
+    from deepfeat.ensemble import TrainingOptions, group_size
+    from deepfeat.network import network_spec
+
+    small = TrainingOptions(memory_budget_mb=64, learning_rate=0.01)
+    assert group_size(12, network_spec(2000, 2, small), 60, 60, small) < 12  # really trained in several groups
+    assert weights[64] == weights[4096]  # bit for bit

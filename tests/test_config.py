@@ -2,12 +2,17 @@
 
 import dataclasses
 import os
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from deepfeat.config import ENV_VARIABLES, Settings, load_settings, parse_n_models
 from deepfeat.errors import ConfigError
+from deepfeat.settings import setting
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -32,21 +37,29 @@ def test_defaults_with_only_data_file():
 
 
 def test_every_variable_maps_to_a_settings_field():
-    assert len(ENV_VARIABLES) == len(dataclasses.fields(Settings)) == 21
+    assert [f.name.upper() for f in dataclasses.fields(Settings)] == list(ENV_VARIABLES)
 
 
-@pytest.mark.parametrize("document", [".env.example", "README.md"])
-def test_every_variable_is_documented(document):
-    text = (Path(__file__).resolve().parents[1] / document).read_text()
-    assert [v for v in ENV_VARIABLES if f"{v}=" not in text and f"`{v}`" not in text] == []
+def test_readme_table_and_env_example_match_the_specification():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import settings_docs
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    for path, (current, wanted) in settings_docs.updated().items():
+        assert current == wanted, f"{path.name} disagrees with deepfeat.settings: run scripts/settings_docs.py"
+    table = settings_docs.readme_table()
+    assert all(f"| `{v}` |" in table for v in ENV_VARIABLES)
+    assert "| `LEARNING_RATE` | `1e-4` | > 0 | Adam's learning rate |" in table
 
 
 def test_all_variables_parsed(env_file):
     env_file.write_text(
         "DATA_FILE=a.csv\nATTRIBUTE_FILE=a.names\nLABEL_COLUMN=num\nN_MODELS=7\n"
         "OUTPUT_DIR=out\nMODEL_DIR=mod\nSEED=42\nLEARNING_RATE=0.01\nBATCH_SIZE=8\n"
-        "MAX_EPOCHS=5\nPATIENCE=0\nVALIDATION_FRACTION=0.25\nNORMALIZATION=Row-L2\n"
-        "IMPORTANCE_INIT=glorot-relu\nTRAINER=keras\nMEMORY_BUDGET_MB=64\nELIMINATION_KEEP=0.5\nSAVE_MODELS=no\n"
+        "MAX_EPOCHS=5\nPATIENCE=0\nVALIDATION_FRACTION=0.25\nVALIDATION_SPLIT=Fixed\nNORMALIZATION=Column-L2\n"
+        "IMPORTANCE_INIT=glorot-relu\nHIDDEN_UNITS=16\nHIDDEN_LAYERS=2\nL2=0\nNOISE_STD=0.1\nDROPOUT=0.25\n"
+        "GATE_L1=1e-3\nTRAINER=keras\nMEMORY_BUDGET_MB=64\nELIMINATION_KEEP=0.5\nSAVE_MODELS=no\n"
         "CHECKPOINT_SECONDS=0\nRESTART=yes\n"
     )
     assert load(env_file=env_file) == Settings(
@@ -62,8 +75,15 @@ def test_all_variables_parsed(env_file):
         max_epochs=5,
         patience=0,
         validation_fraction=0.25,
-        normalization="row-l2",
+        validation_split="fixed",
+        normalization="column-l2",
         importance_init="glorot-relu",
+        hidden_units=16,
+        hidden_layers=2,
+        l2=0.0,
+        noise_std=0.1,
+        dropout=0.25,
+        gate_l1=1e-3,
         trainer="keras",
         memory_budget_mb=64,
         elimination_keep=0.5,
@@ -174,11 +194,11 @@ def test_boolean_parsing(text, expected):
         ("BATCH_SIZE", "many", "BATCH_SIZE='many' is not a whole number"),
         ("MAX_EPOCHS", "0", "MAX_EPOCHS='0' must be >= 1"),
         ("MEMORY_BUDGET_MB", "63", "MEMORY_BUDGET_MB='63' must be >= 64"),
-        ("ELIMINATION_KEEP", "0", "ELIMINATION_KEEP='0' must be > 0 and <= 1"),
-        ("ELIMINATION_KEEP", "1.5", "ELIMINATION_KEEP='1.5' must be > 0 and <= 1"),
-        ("SEED", "-5", "SEED='-5' must be between 0 and 4294967295"),
-        ("VALIDATION_FRACTION", "1", "VALIDATION_FRACTION='1' must be between 0 and 1"),
-        ("VALIDATION_FRACTION", "0", "VALIDATION_FRACTION='0' must be between 0 and 1"),
+        ("ELIMINATION_KEEP", "0", "ELIMINATION_KEEP='0' must be in (0, 1]"),
+        ("ELIMINATION_KEEP", "1.5", "ELIMINATION_KEEP='1.5' must be in (0, 1]"),
+        ("SEED", "-5", "SEED='-5' must be in [0, 4294967295]"),
+        ("VALIDATION_FRACTION", "1", "VALIDATION_FRACTION='1' must be in (0, 1)"),
+        ("VALIDATION_FRACTION", "0", "VALIDATION_FRACTION='0' must be in (0, 1)"),
         (
             "NORMALIZATION",
             "zscore",
@@ -190,6 +210,9 @@ def test_boolean_parsing(text, expected):
         ("SAVE_MODELS", "maybe", "SAVE_MODELS='maybe' is not a boolean; use one of: 1,"),
         ("CHECKPOINT_SECONDS", "-1", "CHECKPOINT_SECONDS='-1' must be >= 0"),
         ("RESTART", "please", "RESTART='please' is not a boolean"),
+        ("HIDDEN_UNITS", "0", "HIDDEN_UNITS='0' must be >= 1"),
+        ("DROPOUT", "1", "DROPOUT='1' must be in [0, 1)"),
+        ("GATE_L1", "-0.1", "GATE_L1='-0.1' must be >= 0"),
     ],
 )
 def test_validation_errors_name_variable_and_value(variable, value, message):
@@ -207,6 +230,11 @@ def test_error_says_where_the_value_came_from(env_file):
         load(env_file=env_file)
     with pytest.raises(ConfigError, match=r"PATIENCE='x' .*\(set in the environment\)"):
         load(environ={"DATA_FILE": "d", "PATIENCE": "x"})
+
+
+def test_elimination_with_row_l2_is_refused_by_name():
+    with pytest.raises(ConfigError, match=r"^ELIMINATION_KEEP=0.5 cannot be combined with NORMALIZATION='row-l2'"):
+        load({"DATA_FILE": "d", "ELIMINATION_KEEP": "0.5", "NORMALIZATION": "row-l2"})
 
 
 def test_unknown_override_is_rejected():
@@ -234,11 +262,17 @@ def test_parse_n_models_rejects(text, message):
         parse_n_models(text)
 
 
-def test_choices_match_the_library():
-    # config keeps its own copies so that reading settings does not load TensorFlow.
-    from deepfeat import config, ensemble, layers, preprocessing
+def test_the_library_implements_exactly_the_specified_choices():
+    from deepfeat.ensemble import TRAINERS, plan_splits
+    from deepfeat.network import GATE_INITS
+    from deepfeat.preprocessing import fit_scaling
 
-    assert config.NORMALIZATIONS == preprocessing.NORMALIZATIONS
-    assert config.IMPORTANCE_INITS == layers.IMPORTANCE_INITS
-    assert config.TRAINERS == ensemble.TRAINERS
-    assert config.VALIDATION_SPLITS == ensemble.VALIDATION_SPLITS
+    assert tuple(GATE_INITS) == setting("importance_init").choices
+    assert tuple(TRAINERS) == setting("trainer").choices
+    X, strata = np.arange(24.0).reshape(8, 3), np.arange(8) % 2
+    for method in setting("normalization").choices:
+        fit_scaling(method, X, [np.arange(4)])
+    for how in setting("validation_split").choices:
+        plan_splits(strata, 8, 0.5, how, 0, [1, 2])
+    with pytest.raises(ValueError, match="'zscore' must be one of: standard, column-l2, row-l2, none"):
+        fit_scaling("zscore", X, [np.arange(4)])

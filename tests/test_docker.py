@@ -115,23 +115,17 @@ def test_env_points_at_files_in_the_repo(env):
 
 
 def test_hadolint_clean():
-    hadolint = shutil.which("hadolint") or shutil.which(
-        "hadolint", path=str(Path(sys.executable).parent)
-    )
+    hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
     if hadolint is None:
         pytest.skip("hadolint not installed (make lint-docker installs it)")
-    result = subprocess.run(
-        [hadolint, "Dockerfile"], cwd=ROOT, capture_output=True, text=True
-    )
+    result = subprocess.run([hadolint, "Dockerfile"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def compose_command():
     """Return the Compose command available here, or None."""
     docker = shutil.which("docker")
-    if docker and subprocess.run(
-        [docker, "compose", "version"], capture_output=True
-    ).returncode == 0:
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
         return [docker, "compose"]
     standalone = shutil.which("docker-compose")
     return [standalone] if standalone else None
@@ -141,7 +135,5 @@ def test_compose_config_valid():
     command = compose_command()
     if command is None:
         pytest.skip("neither 'docker compose' nor 'docker-compose' installed")
-    result = subprocess.run(
-        [*command, "config", "-q"], cwd=ROOT, capture_output=True, text=True
-    )
+    result = subprocess.run([*command, "config", "-q"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from deepfeat import DeepFeatureImportance, elimination
-from deepfeat.checkpoint import CheckpointMismatch, Interrupted, RunCheckpoint
+from deepfeat.checkpoint import CheckpointMismatch, RunCheckpoint
 from deepfeat.data import load_dataset
 from deepfeat.elimination import EliminationResult, round_sizes, train_eliminating
 from deepfeat.ensemble import TrainingOptions, train_ensemble
+from deepfeat.training import Interrupted, StopRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = TrainingOptions(max_epochs=6, patience=1, learning_rate=1e-2)
@@ -31,7 +32,14 @@ def test_docstring_examples():
 
 @pytest.mark.parametrize(
     "n_features, keep, sizes",
-    [(13, 0.5, [13, 7, 4]), (7, 0.5, [7, 4]), (6, 0.5, [6]), (3, 0.5, [3]), (300, 0.5, [300, 150, 75, 38, 19, 10, 5]), (10, 0.9, [10, 9])],
+    [
+        (13, 0.5, [13, 7, 4]),
+        (7, 0.5, [7, 4]),
+        (6, 0.5, [6]),
+        (3, 0.5, [3]),
+        (300, 0.5, [300, 150, 75, 38, 19, 10, 5]),
+        (10, 0.9, [10, 9]),
+    ],
 )
 def test_round_sizes(n_features, keep, sizes):
     assert round_sizes(n_features, keep) == sizes
@@ -117,7 +125,7 @@ def test_an_interrupted_elimination_resumes_to_the_same_result(wine, tmp_path):
     X, y = wine
     reference = train_eliminating(X, y, 2, QUICK, seed=4, keep=0.5)
     checkpoint = RunCheckpoint(tmp_path / "run", interval=3600)
-
+    stop = StopRequest()
     calls = []
 
     def stop_in_second_round(finished, total, epoch, n_training):
@@ -125,10 +133,12 @@ def test_an_interrupted_elimination_resumes_to_the_same_result(wine, tmp_path):
         # is an epoch of round 1 (models 2-3 of 6).
         calls.append(finished >= 2)
         if sum(calls) == 2:
-            checkpoint.request_stop(signal.SIGINT)
+            stop.request(signal.SIGINT)
 
     with pytest.raises(Interrupted):
-        train_eliminating(X, y, 2, QUICK, seed=4, keep=0.5, progress=stop_in_second_round, checkpoint=checkpoint)
+        train_eliminating(
+            X, y, 2, QUICK, seed=4, keep=0.5, progress=stop_in_second_round, checkpoint=checkpoint, stop=stop
+        )
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["round-0", "round-1", "run.json"]
     saved = checkpoint.saved_progress()
     assert saved["n_models"] == 4 and 2 <= saved["finished"] < 4 and saved["epoch"] >= 1
@@ -143,9 +153,10 @@ def test_an_interrupted_elimination_resumes_to_the_same_result(wine, tmp_path):
 def test_a_checkpoint_refuses_another_keep(wine, tmp_path):
     X, y = wine
     checkpoint = RunCheckpoint(tmp_path / "run", interval=3600)
+    stop = StopRequest()
     with pytest.raises(Interrupted):  # at the end of the first epoch
         train_eliminating(
-            X, y, 2, QUICK, seed=4, keep=0.5, progress=lambda *_: checkpoint.request_stop(), checkpoint=checkpoint
+            X, y, 2, QUICK, seed=4, keep=0.5, progress=lambda *_: stop.request(), checkpoint=checkpoint, stop=stop
         )
     with pytest.raises(CheckpointMismatch) as excinfo:
         train_eliminating(X, y, 2, QUICK, seed=4, keep=1.0, checkpoint=RunCheckpoint(tmp_path / "run"))

@@ -10,7 +10,7 @@ Y = np.repeat([0, 1, 2], [40, 30, 30])  # sorted by class, as data files often a
 
 
 def _splits(how, seed=0, fraction=0.5, n_models=5):
-    return plan_splits(Y, fraction, how, seed, model_seeds(seed, n_models))
+    return plan_splits(Y, len(Y), fraction, how, seed, model_seeds(seed, n_models))
 
 
 def _assert_partition(train, val):

@@ -28,11 +28,25 @@ from deepfeat.experiment import estimator_for
 # A few networks, a few epochs: the paper's learning rate would need hundreds of epochs to
 # learn anything, and check_classifiers_train wants > 83% training accuracy on blobs.
 FAST = {"n_models": 2, "learning_rate": 1e-2, "max_epochs": 3, "patience": 1, "random_state": 0}
+# Networks that learn (FAST's barely do), whose outputs must still not depend on the order of the rows.
+LEARNING = {"n_models": 2, "learning_rate": 1e-2, "max_epochs": 10, "random_state": 0}
 
 
-@parametrize_with_checks([DeepFeatureImportance(**FAST)])
+@parametrize_with_checks([DeepFeatureImportance(**LEARNING)])
 def test_sklearn_conventions(estimator, check):
     check(estimator)
+
+
+def test_repeated_predictions_trace_the_network_once(fitted, wine):
+    from deepfeat.stacked import _predictor
+
+    X, _ = wine
+    for rows in (1, 7, 50, len(X)):
+        fitted.predict_proba(X[:rows])
+    assert _predictor(fitted.ensemble_.spec).experimental_get_tracing_count() == 1
+    proba = fitted.predict_proba(X)
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_array_equal(fitted.predict_proba(X.iloc[order]), proba[order])  # bit for bit
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +206,7 @@ def test_defaults_match_the_runner_settings():
     assert (built["n_models"], built["random_state"], built["learning_rate"]) == (3, 7, 0.01)
     # ... and the library's: the estimator's defaults train as TrainingOptions' defaults do.
     assert DeepFeatureImportance()._training_options() == TrainingOptions()
+    constraints = DeepFeatureImportance._parameter_constraints
+    assert set(constraints) == set(params)
+    with pytest.raises(InvalidParameterError, match="'hidden_units' parameter.*Got 0"):
+        DeepFeatureImportance(hidden_units=0).fit(np.zeros((4, 2)), [0, 1, 0, 1])

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from deepfeat import experiment
-from deepfeat.checkpoint import CheckpointMismatch, Interrupted
+from deepfeat.checkpoint import CheckpointMismatch
 from deepfeat.config import Settings
+from deepfeat.training import Interrupted, StopRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,13 +56,14 @@ def test_plot_title_names_the_data_and_n_and_shows_the_ranking_csv(dataset, tmp_
 def test_a_drawn_seed_is_kept_for_the_resumed_run(dataset, tmp_path):
     settings = settings_in(tmp_path / "a")  # SEED unset
     checkpoint = experiment.open_checkpoint(settings, 2)
+    request = StopRequest()
 
     def stop(finished, n_models, epoch, n_training):
         if epoch == 2:
-            checkpoint.request_stop()
+            request.request()
 
     with pytest.raises(Interrupted):
-        experiment.run_experiment(settings, dataset, 2, progress=stop, checkpoint=checkpoint)
+        experiment.run_experiment(settings, dataset, 2, progress=stop, checkpoint=checkpoint, stop=request)
     run = json.loads((tmp_path / "a/models/.deepfeat-run-2/run.json").read_text())
     assert isinstance(run["values"]["random_state"], int)
 
@@ -74,11 +76,11 @@ def test_a_drawn_seed_is_kept_for_the_resumed_run(dataset, tmp_path):
 def test_mismatch_names_the_settings_to_change():
     error = experiment._mismatch_error(
         CheckpointMismatch(
-            Path("m/.deepfeat-run-2"), {"data": (1, 2), "architecture": (1, 2), "importance_init": (1, 2)}
+            Path("m/.deepfeat-run-2"), {"data": (1, 2), "importance_init": (1, 2), "hidden_units": (1, 2)}
         )
     )
     message = str(error)
-    assert message.startswith(
-        f"{Path('m/.deepfeat-run-2')} holds an unfinished run made with a different data, IMPORTANCE_INIT;"
-    )
+    folder = Path("m/.deepfeat-run-2")
+    different = "data, IMPORTANCE_INIT, HIDDEN_UNITS"
+    assert message.startswith(f"{folder} holds an unfinished run made with a different {different};")
     assert "RESTART=1" in message and "\n" not in message

@@ -2,7 +2,9 @@ import keras
 import numpy as np
 import pytest
 
-from deepfeat.model import Architecture, build_network, soft_f1_loss
+from deepfeat.ensemble import TrainingOptions
+from deepfeat.model import build_network
+from deepfeat.tasks import soft_f1_loss
 
 
 def _hand_soft_f1(y, p):
@@ -32,7 +34,7 @@ def test_soft_f1_is_zero_when_perfect_and_largest_when_inverted():
 
 
 def test_network_has_the_papers_layers():
-    model = build_network(13, 5, Architecture())
+    model = build_network(13, 5, TrainingOptions())
     names = [layer.name for layer in model.layers]
     assert names == [
         "attributes",
@@ -53,7 +55,7 @@ def test_network_has_the_papers_layers():
 
 def test_built_in_normalisation_takes_raw_attributes(tmp_path):
     shift, scale = np.array([10.0, -1.0], "float32"), np.array([2.0, 4.0], "float32")
-    model = build_network(2, 2, Architecture(), shift=shift, scale=scale, row_l2=True)
+    model = build_network(2, 2, TrainingOptions(), shift=shift, scale=scale, row_l2=True)
     x = np.array([[3.0, 4.0]], dtype="float32")
     unit = x / 5.0
     np.testing.assert_allclose(model.get_layer("normalization")(unit).numpy(), (unit - shift) / scale, rtol=1e-6)

@@ -31,16 +31,18 @@ def make_ranking(n_features, seed=0):
     rng = np.random.default_rng(seed)
     importance = np.sort(rng.dirichlet(np.ones(n_features)))[::-1]
     spread = rng.uniform(0.0, 0.02, n_features)
-    return pd.DataFrame({
-        "rank": np.arange(1, n_features + 1),
-        "attribute": [f"attribute_{i}" for i in range(n_features)],
-        "importance": importance,
-        "std": spread,
-        "ci_low": importance - spread,
-        "ci_high": importance + spread,
-        "mean_rank": np.arange(1, n_features + 1) + 0.5,
-        "rank_std": spread * 10,
-    })
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, n_features + 1),
+            "attribute": [f"attribute_{i}" for i in range(n_features)],
+            "importance": importance,
+            "std": spread,
+            "ci_low": importance - spread,
+            "ci_high": importance + spread,
+            "mean_rank": np.arange(1, n_features + 1) + 0.5,
+            "rank_std": spread * 10,
+        }
+    )
 
 
 def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):

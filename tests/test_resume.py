@@ -16,11 +16,14 @@ import numpy as np
 import pytest
 
 from deepfeat import cli, ensemble
-from deepfeat.checkpoint import CheckpointMismatch, Interrupted, RunCheckpoint
+from deepfeat.checkpoint import CheckpointMismatch, RunCheckpoint
 from deepfeat.config import ENV_VARIABLES
 from deepfeat.data import load_dataset
 from deepfeat.ensemble import TrainingOptions, train_ensemble
 from deepfeat.errors import DeepfeatError
+from deepfeat.network import network_spec
+from deepfeat.stacked import StackedTrainer
+from deepfeat.training import Interrupted, StopRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 WINE = ROOT / "Data/wine.data"
@@ -38,12 +41,12 @@ def wine():
 QUICK = TrainingOptions(max_epochs=14, patience=1, learning_rate=1e-2)
 
 
-def stop_at(checkpoint, epoch, signum=signal.SIGINT):
-    """A progress callback that asks ``checkpoint`` to stop once ``epoch`` epochs are done."""
+def stop_at(stop, epoch, signum=signal.SIGINT):
+    """A progress callback that requests ``stop`` once ``epoch`` epochs are done."""
 
     def progress(finished, n_models, done, n_training):
         if done == epoch:
-            checkpoint.request_stop(signum)
+            stop.request(signum)
 
     return progress
 
@@ -61,10 +64,13 @@ def test_stop_request_saves_the_epoch_and_resuming_matches_an_uninterrupted_run(
     X, y = wine
     reference = train_ensemble(X, y, 3, QUICK, seed=5)
     checkpoint = RunCheckpoint(tmp_path / "run", interval=3600)  # only the stop request saves
+    stop = StopRequest()
     with pytest.raises(Interrupted) as excinfo:
-        train_ensemble(X, y, 3, QUICK, seed=5, progress=stop_at(checkpoint, 4, signal.SIGTERM), checkpoint=checkpoint)
+        train_ensemble(
+            X, y, 3, QUICK, seed=5, progress=stop_at(stop, 4, signal.SIGTERM), checkpoint=checkpoint, stop=stop
+        )
     assert excinfo.value.signum == signal.SIGTERM
-    assert not checkpoint.training
+    assert not stop.training
     assert checkpoint.saved_progress() == {"n_models": 3, "finished": 0, "epoch": 4}
 
     epochs = []
@@ -85,26 +91,28 @@ def test_stop_request_saves_the_epoch_and_resuming_matches_an_uninterrupted_run(
 def test_finished_groups_are_loaded_not_trained_again(wine, tmp_path, monkeypatch):
     X, y = wine
     options = TrainingOptions(**{**QUICK.__dict__, "max_epochs": 6, "memory_budget_mb": 1})  # one model per group
-    assert ensemble.chunk_size(3, X.shape[1], 3, len(y) // 2, options) == 1
+    assert ensemble.group_size(3, network_spec(X.shape[1], 3, options), len(y) // 2, len(y) // 2, options) == 1
     reference = train_ensemble(X, y, 3, options, seed=2)
     checkpoint = RunCheckpoint(tmp_path / "run", interval=0)
+    stop = StopRequest()
     trained = []
 
     def progress(finished, n_models, epoch, n_training):
         if finished == 1 and n_training == 1 and epoch == 2:  # the second group, two epochs in
-            checkpoint.request_stop()
+            stop.request()
 
     with pytest.raises(Interrupted):
-        train_ensemble(X, y, 3, options, seed=2, progress=progress, checkpoint=checkpoint)
+        train_ensemble(X, y, 3, options, seed=2, progress=progress, checkpoint=checkpoint, stop=stop)
     assert checkpoint.saved_progress() == {"n_models": 3, "finished": 1, "epoch": 2}
 
-    original = ensemble.stacked.StackedTrainer.train
+    original = StackedTrainer.train
 
-    def counting_train(self, params, *args, resume=None, **kwargs):
-        trained.append((len(params["gate"]), None if resume is None else resume["epoch"]))
-        return original(self, params, *args, resume=resume, **kwargs)
+    def counting_train(self, group, hooks):
+        resume = hooks.resume(group)
+        trained.append((len(group.models), None if resume is None else resume["epoch"]))
+        return original(self, group, hooks)
 
-    monkeypatch.setattr(ensemble.stacked.StackedTrainer, "train", counting_train)
+    monkeypatch.setattr(StackedTrainer, "train", counting_train)
     resumed = train_ensemble(X, y, 3, options, seed=2, checkpoint=RunCheckpoint(tmp_path / "run"))
     assert trained == [(1, 2), (1, None)]  # group 0 loaded, group 1 resumed at epoch 2, group 2 new
     assert_same_result(resumed, reference)
@@ -131,8 +139,9 @@ def test_other_inputs_are_refused_and_restart_starts_over(wine, tmp_path):
     X, y = wine
     folder = tmp_path / "run"
     checkpoint = RunCheckpoint(folder, interval=0)
+    stop = StopRequest()
     with pytest.raises(Interrupted):
-        train_ensemble(X, y, 2, QUICK, seed=1, progress=stop_at(checkpoint, 2), checkpoint=checkpoint)
+        train_ensemble(X, y, 2, QUICK, seed=1, progress=stop_at(stop, 2), checkpoint=checkpoint, stop=stop)
     saved = (folder / "state.pkl").read_bytes()
 
     changed = TrainingOptions(**{**QUICK.__dict__, "learning_rate": 1e-3})
@@ -164,18 +173,19 @@ def test_keras_trainer_resumes_at_model_granularity(wine, tmp_path):
     X, y = wine
     options = TrainingOptions(max_epochs=1, trainer="keras")
     checkpoint = RunCheckpoint(tmp_path / "run", interval=0)
+    stop = StopRequest()
 
     def progress(model, n_models, epoch, n_training):
         if model == 1:  # model 0 is finished
-            checkpoint.request_stop()
+            stop.request()
 
     with pytest.raises(Interrupted):
-        train_ensemble(X, y, 2, options, seed=3, progress=progress, checkpoint=checkpoint)
+        train_ensemble(X, y, 2, options, seed=3, progress=progress, checkpoint=checkpoint, stop=stop)
     assert checkpoint.saved_progress() == {"n_models": 2, "finished": 1, "epoch": 0}
-    first = checkpoint.finished_group(0, 1)
+    first = checkpoint.finished_groups()[0, 1]
 
     resumed = train_ensemble(X, y, 2, options, seed=3, checkpoint=RunCheckpoint(tmp_path / "run"))
-    for name, value in first["best"].items():
+    for name, value in first.best.items():
         np.testing.assert_array_equal(resumed.params[name][:1], value)
     assert len(resumed.records) == 2
 
@@ -228,16 +238,16 @@ def runner(tmp_path, monkeypatch):
 
 def signal_at_epoch(monkeypatch, epoch, signum):
     """Make the process send itself ``signum`` after ``epoch`` epochs of training."""
-    original = RunCheckpoint.epoch_done
+    original = RunCheckpoint.save_state
     calls = []
 
-    def epoch_done(self, start, stop, get_state=None):
+    def save_state(self, start, stop, get_state, now=False):
         calls.append(start)
         if len(calls) == epoch:
             os.kill(os.getpid(), signum)
-        return original(self, start, stop, get_state)
+        return original(self, start, stop, get_state, now)
 
-    monkeypatch.setattr(RunCheckpoint, "epoch_done", epoch_done)
+    monkeypatch.setattr(RunCheckpoint, "save_state", save_state)
 
 
 def test_sigterm_saves_exits_143_and_the_same_command_resumes(runner, monkeypatch, capsys, tmp_path, caplog):

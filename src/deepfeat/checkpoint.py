@@ -1,15 +1,18 @@
 """Checkpoints that let an interrupted training run continue where it stopped.
 
 A :class:`RunCheckpoint` is a folder. ``run.json`` holds the fingerprint of the training inputs
-(data, number of models, seed, every training option) and values the caller asked to keep, such
-as a seed drawn for the run. Each group of models trained together is saved once, when it
-finishes, as ``group_<start>-<stop>.pkl``; the full loop state of the group still training
-(weights, Adam moments, early-stopping counters, random generators) is saved as ``state.pkl``
-at most every ``interval`` seconds, and at once when a stop is requested. Every file is written
-atomically, so a crash or ``kill -9`` leaves the previous complete checkpoint in place.
+(data, number of models, seed, every training option that changes a result) and values the
+caller asked to keep, such as a seed drawn for the run. Each group of models trained together is
+saved once, when it finishes, as ``group_<start>-<stop>.pkl``; the full loop state of the group
+still training (weights, Adam moments, early-stopping counters, random generators) is saved as
+``state.pkl`` at most every ``interval`` seconds, and at once when a stop is requested. Every
+file is written atomically, so a crash or ``kill -9`` leaves the previous complete checkpoint in
+place.
 
-Training resumed from a checkpoint gives bit-for-bit the result an uninterrupted run would.
-The folder holds pickles: load only checkpoints you wrote yourself.
+Training resumed from a checkpoint gives bit-for-bit the result an uninterrupted run would,
+whatever memory budget (so whatever grouping of the models) the resumed run uses: a model's
+result does not depend on its group. The folder holds pickles: load only checkpoints you wrote
+yourself. Stopping is not the checkpoint's business: see :class:`deepfeat.training.StopRequest`.
 """
 
 import json
@@ -17,35 +20,21 @@ import logging
 import pickle
 import re
 import shutil
-import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import DeepfeatError
+from .training import GroupResult
 
-__all__ = ["CheckpointMismatch", "Interrupted", "RunCheckpoint"]
+__all__ = ["CheckpointMismatch", "RunCheckpoint"]
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 _RUN_FILE = "run.json"
 _STATE_FILE = "state.pkl"
 _GROUP_FILE = re.compile(r"group_(\d+)-(\d+)\.pkl")
-
-
-class Interrupted(KeyboardInterrupt):
-    """Training stopped on request, after saving its progress.
-
-    Attributes
-    ----------
-    signum : int
-        The signal whose arrival asked for the stop (``signal.SIGINT`` unless told otherwise).
-    """
-
-    def __init__(self, signum=signal.SIGINT):
-        super().__init__(signum)
-        self.signum = signum
 
 
 class CheckpointMismatch(DeepfeatError):
@@ -85,13 +74,6 @@ class RunCheckpoint:
     restart : bool, default=False
         Discard whatever ``folder`` holds and start afresh.
 
-    Attributes
-    ----------
-    training : bool
-        True while a training call uses the checkpoint (between its epochs a requested stop
-        is honoured).
-    stop_requested : int or None
-        The signal number passed to :meth:`request_stop`, if a stop is pending.
     """
 
     def __init__(self, folder, *, interval=30.0, restart=False):
@@ -99,35 +81,14 @@ class RunCheckpoint:
         self.interval = float(interval)
         if restart:
             self.discard()
-        self._control = {"training": False, "stop_requested": None}  # shared with the parts
         self._last_save = time.monotonic()
-
-    @property
-    def training(self):
-        return self._control["training"]
-
-    @training.setter
-    def training(self, value):
-        self._control["training"] = value
-
-    @property
-    def stop_requested(self):
-        return self._control["stop_requested"]
-
-    @stop_requested.setter
-    def stop_requested(self, value):
-        self._control["stop_requested"] = value
 
     def part(self, name):
         """A checkpoint in the subfolder ``name``, for one of several training calls of a run.
 
-        A part shares the run's stop requests and ``training`` flag, so a signal handler that
-        holds the run's checkpoint stops whichever part is training; :meth:`discard` on the
-        run deletes its parts too.
+        :meth:`discard` on the run deletes its parts too.
         """
-        part = RunCheckpoint(self.folder / name, interval=self.interval)
-        part._control = self._control
-        return part
+        return RunCheckpoint(self.folder / name, interval=self.interval)
 
     # --- the run record ---------------------------------------------------------------
     def _read_run(self):
@@ -173,8 +134,6 @@ class RunCheckpoint:
         ------
         CheckpointMismatch
             If the folder holds a run with another fingerprint.
-        Interrupted
-            On leaving the block normally while a stop is pending.
         """
         run = self._read_run()
         stored = run["fingerprint"]
@@ -195,20 +154,20 @@ class RunCheckpoint:
             if done["finished"] < done["n_models"]:
                 message += f", training goes on at epoch {done['epoch'] + 1}"
             logger.info(message, self.folder, done["finished"], done["n_models"])
-        self.training = True
-        self.stop_requested = None
         self._last_save = time.monotonic()
-        try:
-            yield self
-        finally:
-            self.training = False
-        if self.stop_requested is not None:
-            raise Interrupted(self.stop_requested)
+        yield self
 
     # --- groups and loop state --------------------------------------------------------
-    def finished_group(self, start, stop):
-        """The saved result of models ``start:stop`` as a dict with ``best`` and ``history``, or None."""
-        return _read(self._group_path(start, stop))
+    def finished_groups(self):
+        """Every saved group's result, as a dict from ``(start, stop)`` to :class:`~deepfeat.training.GroupResult`."""
+        found = {}
+        for path in sorted(self.folder.glob("group_*.pkl")):
+            match = _GROUP_FILE.fullmatch(path.name)
+            if match:
+                start, stop = int(match[1]), int(match[2])
+                saved = _read(path)
+                found[start, stop] = GroupResult(tuple(range(start, stop)), saved["best"], saved["history"])
+        return found
 
     def save_group(self, start, stop, best, history):
         """Save the result of models ``start:stop``; the loop state of that group is dropped."""
@@ -216,45 +175,43 @@ class RunCheckpoint:
         (self.folder / _STATE_FILE).unlink(missing_ok=True)
         self._last_save = time.monotonic()
 
+    def state_group(self):
+        """The ``(start, stop)`` of the group whose loop state is saved, or None."""
+        saved = _read(self.folder / _STATE_FILE, parts=1)
+        return None if saved is None else tuple(saved[0]["group"])
+
     def group_state(self, start, stop):
-        """The saved loop state of models ``start:stop`` (for ``StackedTrainer.train(resume=)``), or None."""
+        """The saved loop state of models ``start:stop`` (for a trainer to resume), or None."""
         saved = _read(self.folder / _STATE_FILE, parts=2)
         if saved is None or saved[0]["group"] != [start, stop]:
             return None
         return saved[1]
 
-    def epoch_done(self, start, stop, get_state=None):
-        """Called after every epoch of models ``start:stop``: save when due, stop when asked.
+    def save_state(self, start, stop, get_state, now=False):
+        """Save the loop state of models ``start:stop`` if ``interval`` has passed since the last save, or ``now``.
 
         Parameters
         ----------
         start, stop : int
             The group being trained.
-        get_state : callable, optional
-            Returns the loop state to save (see :meth:`deepfeat.stacked.StackedTrainer.train`);
-            None when only whole groups are saved.
+        get_state : callable
+            Returns the loop state to save (a dict with at least ``epoch`` and ``active``).
+        now : bool
+            Save whatever the interval, as before a stop.
 
-        Raises
-        ------
-        Interrupted
-            After saving, if :meth:`request_stop` was called.
+        Returns
+        -------
+        bool
+            Whether it saved.
         """
-        due = time.monotonic() - self._last_save >= self.interval
-        if get_state is not None and (due or self.stop_requested is not None):
-            state = get_state()
-            summary = {"group": [start, stop], "epoch": int(state["epoch"]), "finished": int((~state["active"]).sum())}
-            data = pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) + pickle.dumps(state, pickle.HIGHEST_PROTOCOL)
-            _write(self.folder / _STATE_FILE, data)
-            self._last_save = time.monotonic()
-        if self.stop_requested is not None:
-            raise Interrupted(self.stop_requested)
-
-    def request_stop(self, signum=signal.SIGINT):
-        """Ask training to save and raise :class:`Interrupted` at the end of the current epoch.
-
-        Safe to call from a signal handler.
-        """
-        self.stop_requested = signum
+        if not now and time.monotonic() - self._last_save < self.interval:
+            return False
+        state = get_state()
+        summary = {"group": [start, stop], "epoch": int(state["epoch"]), "finished": int((~state["active"]).sum())}
+        data = pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) + pickle.dumps(state, pickle.HIGHEST_PROTOCOL)
+        _write(self.folder / _STATE_FILE, data)
+        self._last_save = time.monotonic()
+        return True
 
     # --- inspection and clean-up ------------------------------------------------------
     def saved_progress(self):

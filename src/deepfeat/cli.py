@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from . import __version__
 from .config import ENV_VARIABLES, load_settings, parse_n_models
 from .errors import DeepfeatError, NoSkillWarning
+from .settings import SETTINGS, elimination_possible
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 _SHOWN_ROWS = 30
-# Boolean settings whose flag alone means "true" (``--restart``).
-_SWITCHES = ("SAVE_MODELS", "RESTART")
+_METAVARS = {"int": "N", "float": "X", "bool": "BOOL", "path": "PATH", "column": "COLUMN"}
 
 
 def build_parser():
@@ -42,13 +42,14 @@ def build_parser():
             "Exit status: 0 done, 2 bad input or settings, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
         ),
     )
-    for variable in ENV_VARIABLES:
-        switch = {"nargs": "?", "const": "true"} if variable in _SWITCHES else {}
+    for spec in SETTINGS:
+        switch = {"nargs": "?", "const": "true"} if spec.kind == "bool" else {}  # ``--restart`` alone: true
         parser.add_argument(
-            "--" + variable.lower().replace("_", "-"),
-            dest=variable,
-            metavar="VALUE",
-            help=f"overrides {variable}" + (" (alone: true)" if switch else ""),
+            spec.flag,
+            dest=spec.variable,
+            metavar="{" + ",".join(spec.choices) + "}" if spec.choices else _METAVARS[spec.kind],
+            # argparse reads % as a format: the help texts hold none, but escape them all the same
+            help=(spec.help_text() + f"; variable {spec.variable}").replace("%", "%%"),
             **switch,
         )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or informational messages")
@@ -76,13 +77,16 @@ def main(argv=None):
 class _StopSignals:
     """While active, SIGINT and SIGTERM stop the run cleanly.
 
-    During training the first signal asks the checkpoint to save and stop at the end of the
-    epoch; otherwise, or on a second signal, KeyboardInterrupt is raised at once. The previous
+    During training the first signal asks training to save and stop at the end of the epoch;
+    otherwise, or on a second signal, KeyboardInterrupt is raised at once. The previous
     handlers are restored on exit.
     """
 
     def __init__(self):
-        self.checkpoint = None  # set once the run's checkpoint is open
+        from .training import StopRequest  # NumPy only: the handlers are set before TensorFlow loads
+
+        self.stop = StopRequest()
+        self.checkpoint = None  # set once the run's checkpoint is open, for the message
         self.received = None
         self._previous = {}
 
@@ -98,9 +102,8 @@ class _StopSignals:
 
     def _handle(self, signum, frame):
         self.received = signum
-        checkpoint = self.checkpoint
-        if checkpoint is not None and checkpoint.training and checkpoint.stop_requested is None:
-            checkpoint.request_stop(signum)
+        if self.stop.training and not self.stop.requested:
+            self.stop.request(signum)
         else:
             raise KeyboardInterrupt
 
@@ -133,7 +136,9 @@ def _run(overrides, quiet, signals):
     )
     with _ProgressBar(n_models, disable=quiet) as bar, warnings.catch_warnings():
         warnings.simplefilter("ignore", NoSkillWarning)  # the readout says it in its own words
-        result = run_experiment(settings, dataset, n_models, progress=bar.update, checkpoint=signals.checkpoint)
+        result = run_experiment(
+            settings, dataset, n_models, progress=bar.update, checkpoint=signals.checkpoint, stop=signals.stop
+        )
     _print_result(result)
     return 0
 
@@ -178,7 +183,9 @@ def _print_result(result):
     print(f"{'rank':>4}  {'attribute':<{width}}  {'importance':>10}  {'95% interval':>17}  {'mean rank':>9}")
     for row in shown.itertuples():
         interval = f"{row.ci_low:.4f}-{row.ci_high:.4f}"
-        print(f"{row.rank:>4}  {row.attribute:<{width}}  {row.importance:>10.4f}  {interval:>17}  {row.mean_rank:>9.1f}")
+        print(
+            f"{row.rank:>4}  {row.attribute:<{width}}  {row.importance:>10.4f}  {interval:>17}  {row.mean_rank:>9.1f}"
+        )
     if len(ranking) > _SHOWN_ROWS:
         print(f"... {len(ranking) - _SHOWN_ROWS} more in {result.paths.ranking_csv}")
     estimator = result.estimator
@@ -193,9 +200,11 @@ def _print_result(result):
         )
     # Elimination could help only if it is off, allowed, and would run a second round here.
     could_eliminate = (
-        len(rounds) == 1 and estimator.normalization != "row-l2" and len(round_sizes(len(ranking), 0.5)) > 1
+        len(rounds) == 1 and elimination_possible(estimator.normalization) and len(round_sizes(len(ranking), 0.5)) > 1
     )
-    for line in _trust_lines(estimator.validation_skill_, result.stability, len(estimator.importances_), could_eliminate):
+    for line in _trust_lines(
+        estimator.validation_skill_, result.stability, len(estimator.importances_), could_eliminate
+    ):
         print(line)
     paths = result.paths
     print("\nResults:")

@@ -199,9 +199,7 @@ def _check_names(names: list[str], source: str) -> None:
 def _check_row_lengths(rows: list[_Row], n_columns: int, source: str) -> None:
     for row in rows:
         if len(row.cells) != n_columns:
-            raise DataError(
-                f"{source}: row {row.line} has {len(row.cells)} fields, expected {n_columns}"
-            )
+            raise DataError(f"{source}: row {row.line} has {len(row.cells)} fields, expected {n_columns}")
 
 
 def _label_index(label_column, names: list[str], source: str) -> int:
@@ -217,8 +215,7 @@ def _label_index(label_column, names: list[str], source: str) -> int:
     if isinstance(label_column, str):
         if label_column not in names:
             raise DataError(
-                f"{source}: no column named {label_column!r} for the label; "
-                f"columns are: {', '.join(names)}"
+                f"{source}: no column named {label_column!r} for the label; columns are: {', '.join(names)}"
             )
         return names.index(label_column)
     raise TypeError(f"label_column must be a str, int or None, not {type(label_column)}")
@@ -255,19 +252,13 @@ def _parse_number(cell: str, row: _Row, name: str, source: str) -> float:
     try:
         value = float(cell)
     except ValueError:
-        raise DataError(
-            f"{source}: row {row.line}, column {name!r}: {cell.strip()!r} is not a number"
-        ) from None
+        raise DataError(f"{source}: row {row.line}, column {name!r}: {cell.strip()!r} is not a number") from None
     if not math.isfinite(value):
-        raise DataError(
-            f"{source}: row {row.line}, column {name!r}: {cell.strip()!r} is not a finite number"
-        )
+        raise DataError(f"{source}: row {row.line}, column {name!r}: {cell.strip()!r} is not a finite number")
     return value
 
 
-def _parse_attributes(
-    rows: list[_Row], indices: list[int], names: list[str], source: str
-) -> np.ndarray:
+def _parse_attributes(rows: list[_Row], indices: list[int], names: list[str], source: str) -> np.ndarray:
     return np.array(
         [[_parse_number(row.cells[i], row, names[i], source) for i in indices] for row in rows],
         dtype=np.float64,
@@ -300,7 +291,4 @@ def _parse_labels(cells: list[str]) -> np.ndarray:
 def _check_classes(y: np.ndarray, label_name: str, source: str) -> None:
     classes = np.unique(y)
     if len(classes) < 2:
-        raise DataError(
-            f"{source}: label column {label_name!r} has only one class "
-            f"('{classes[0]}'); need at least 2"
-        )
+        raise DataError(f"{source}: label column {label_name!r} has only one class ('{classes[0]}'); need at least 2")

@@ -19,6 +19,8 @@ from .checkpoint import CheckpointMismatch
 from .ensemble import train_ensemble
 from .importance import mean_importance
 from .preprocessing import InputScaling
+from .settings import combination_problem
+from .tasks import CLASSIFICATION
 
 #: No round trains on fewer attributes than this (unless the data has fewer).
 MIN_FEATURES = 4
@@ -108,31 +110,34 @@ class EliminationResult:
     def final_ensemble(self):
         """The last round's ensemble, taking every attribute: the dropped ones get zero weights.
 
-        A dropped attribute's gate, first-layer row and shift are 0 and its scale 1, so the
-        networks compute exactly what the last round's did and can be used (and saved) on the
-        data as loaded.
+        A dropped attribute's weights (every weight with an attribute axis: its gate and its
+        first-layer row) and its shift are 0 and its scale 1, so the networks compute exactly
+        what the last round's did and can be used (and saved) on the data as loaded.
         """
         features, result = self.rounds[-1]
         if len(features) == self.n_features:
             return result
         n_models = len(result.records)
         params = dict(result.params)
-        for name in ("gate", "kernel_0"):
-            wide = np.zeros((n_models, self.n_features, *params[name].shape[2:]), dtype=params[name].dtype)
-            wide[:, features] = params[name]
-            params[name] = wide
+        for name, axis in result.spec.feature_axes.items():
+            value = np.moveaxis(params[name], 1 + axis, 1)
+            wide = np.zeros((n_models, self.n_features, *value.shape[2:]), dtype=value.dtype)
+            wide[:, features] = value
+            params[name] = np.moveaxis(wide, 1, 1 + axis)
         shift = np.zeros((n_models, self.n_features), dtype=result.scaling.shift.dtype)
         scale = np.ones((n_models, self.n_features), dtype=result.scaling.scale.dtype)
         shift[:, features], scale[:, features] = result.scaling.shift, result.scaling.scale
         return replace(result, params=params, scaling=InputScaling(result.scaling.row_l2, shift, scale))
 
 
-def train_eliminating(X, y_codes, n_models, options, seed=0, keep=1.0, progress=None, checkpoint=None):
+def train_eliminating(
+    X, y, n_models, options, seed=0, keep=1.0, *, task=CLASSIFICATION, progress=None, checkpoint=None, stop=None
+):
     """Train an ensemble per round of recursive elimination (see the module's description).
 
     Parameters
     ----------
-    X, y_codes, n_models, options, seed
+    X, y, n_models, options, seed, task, stop
         As for :func:`deepfeat.ensemble.train_ensemble`; round ``r`` uses the seed
         ``seed + ROUND_SEED_STRIDE * r``.
     keep : float
@@ -152,18 +157,18 @@ def train_eliminating(X, y_codes, n_models, options, seed=0, keep=1.0, progress=
     ------
     deepfeat.checkpoint.CheckpointMismatch
         If ``checkpoint`` holds a run with another ``keep`` or other inputs.
-    deepfeat.checkpoint.Interrupted
-        If a stop was requested from ``checkpoint``; the progress is saved.
+    deepfeat.training.Interrupted
+        If a stop was requested; the progress is saved.
     ValueError
-        If ``keep`` is outside (0, 1] or is combined with the "row-l2" normalisation (which
-        would scale each row over the kept attributes only, so the rounds' networks could not
-        be widened back to the data as loaded).
+        If ``keep`` is outside (0, 1] or cannot be combined with the options (see
+        :func:`deepfeat.settings.combination_problem`).
     """
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep!r}")
+    problem = combination_problem({"elimination_keep": keep, "normalization": options.normalization})
+    if problem is not None:
+        raise ValueError(problem)
     sizes = round_sizes(X.shape[1], keep)
-    if len(sizes) > 1 and options.normalization == "row-l2":
-        raise ValueError("recursive elimination cannot be combined with normalization='row-l2'")
     if checkpoint is not None:
         # The rounds live in parts of the checkpoint, one ensemble in the checkpoint itself:
         # a run resumed with another ``keep`` would not find (or would ignore) what was saved.
@@ -178,12 +183,14 @@ def train_eliminating(X, y_codes, n_models, options, seed=0, keep=1.0, progress=
             features = features[np.argsort(-previous, kind="stable")[:size]]  # most important first
         result = train_ensemble(
             X[:, features],
-            y_codes,
+            y,
             n_models,
             options,
             seed + ROUND_SEED_STRIDE * r,
-            _round_progress(progress, r, n_models, len(sizes)),
-            checkpoint.part(f"round-{r}") if checkpoint is not None and len(sizes) > 1 else checkpoint,
+            task=task,
+            progress=_round_progress(progress, r, n_models, len(sizes)),
+            checkpoint=checkpoint.part(f"round-{r}") if checkpoint is not None and len(sizes) > 1 else checkpoint,
+            stop=stop,
         )
         rounds.append((features, result))
     return EliminationResult(rounds, X.shape[1])

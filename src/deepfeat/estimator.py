@@ -1,5 +1,7 @@
 """scikit-learn interface: ``DeepFeatureImportance``, a classifier that also selects features."""
 
+import inspect
+import textwrap
 import warnings
 from numbers import Integral, Real
 
@@ -12,196 +14,182 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .elimination import train_eliminating
-from .ensemble import TRAINERS, VALIDATION_SPLITS, TrainingOptions
 from .errors import NoSkillWarning
 from .importance import mean_importance, ranking_table, split_half_stability
-from .layers import IMPORTANCE_INITS
-from .model import Architecture
-from .preprocessing import NORMALIZATIONS
-from .skill import ValidationSkill
+from .settings import TrainingOptions, by_scope, combination_problem, setting
+from .tasks import CLASSIFICATION
 
 # The networks compute in float32: larger magnitudes would become inf and poison training.
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+#: The runner's settings that are also the estimator's parameters, with the same names and defaults.
+SHARED_SETTINGS = by_scope("training", "ensemble")
+_TYPES = {"int": "int", "float": "float", "bool": "bool"}
+
+
+def _constraint(spec):
+    """The scikit-learn parameter constraint of the setting ``spec``."""
+    if spec.kind == "choice":
+        return [StrOptions(set(spec.choices))]
+    if spec.kind == "bool":
+        return ["boolean"]
+    closed = spec.closed
+    if spec.high is None:
+        closed = "left" if closed in ("left", "both") else "neither"
+    elif spec.low is None:
+        closed = "right" if closed in ("right", "both") else "neither"
+    return [Interval(Integral if spec.kind == "int" else Real, spec.low, spec.high, closed=closed)]
+
+
+def _parameter_doc(spec):
+    kind = "{" + ", ".join(f'"{c}"' for c in spec.choices) + "}" if spec.kind == "choice" else _TYPES[spec.kind]
+    default = f'"{spec.default}"' if isinstance(spec.default, str) else spec.default_text()
+    allowed = f" ({spec.range_text()})" if spec.kind != "choice" and spec.range_text() else ""
+    text = textwrap.fill(
+        spec.help[0].upper() + spec.help[1:] + allowed + ".", 88, initial_indent=" " * 8, subsequent_indent=" " * 8
+    )
+    return f"    {spec.name} : {kind}, default={default}\n{text}\n"
+
+
+def _storing_init(signature):
+    """An ``__init__`` with ``signature`` that stores every argument, unchanged, as an attribute.
+
+    The training parameters come from :data:`deepfeat.settings.SETTINGS`, so the signature is
+    made from it rather than written out; scikit-learn reads it with ``inspect.signature``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
 
 
 class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     """Rank features by training an ensemble of importance-gated neural networks.
 
-    Every attribute passes through its own non-negative, linear gate in front of a small
-    network (three Dense(128, ReLU) blocks with noise and dropout, one sigmoid head per class,
-    soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
-    stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
-    average is ``feature_importances_``. The estimator predicts with the average of the
-    networks' heads and, as a selector, keeps the most important features, so it can stand
-    in a :class:`~sklearn.pipeline.Pipeline` either as a classifier or as a feature
-    selection step, or be wrapped in :class:`~sklearn.feature_selection.SelectFromModel`.
+        Every attribute passes through its own non-negative, linear gate in front of a small
+        network (three Dense(128, ReLU) blocks with noise and dropout, one sigmoid head per class,
+        soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
+        stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
+        average is ``feature_importances_``. The estimator predicts with the average of the
+        networks' heads and, as a selector, keeps the most important features, so it can stand
+        in a :class:`~sklearn.pipeline.Pipeline` either as a classifier or as a feature
+        selection step, or be wrapped in :class:`~sklearn.feature_selection.SelectFromModel`.
 
-    The parameters other than ``n_features_to_select`` and ``threshold`` are the command-line
-    runner's settings of the same names (``random_state`` is its ``SEED``), with the same
-    defaults: the paper's.
+        The parameters other than ``n_features_to_select`` and ``threshold`` are the command-line
+        runner's settings of the same names (``random_state`` is its ``SEED``), with the same
+        defaults: the paper's. ``importance_init="glorot-relu"`` reproduces the 2021 code: its start
+        comes with a ReLU after the gates, which leaves many gates stuck at exactly 0.
 
-    Parameters
-    ----------
-    n_models : int, default=100
-        Number of networks in the ensemble (the paper trained 100).
-    learning_rate : float, default=1e-4
-        Adam's learning rate.
-    batch_size : int, default=64
-        Mini-batch size.
-    max_epochs : int, default=2000
-        Most epochs any network trains for.
-    patience : int, default=15
-        Epochs without a lower validation loss before a network stops; its best epoch's
-        weights are kept.
-    validation_fraction : float, default=0.5
-        Share of the rows each network holds out for early stopping.
-    validation_split : {"per-model", "fixed", "last"}, default="per-model"
-        Which rows are held out: a stratified random split per network; one such split shared
-        by every network; or the last rows in the order given, the same for every network (the
-        2021 code, which makes the split depend on how the rows happen to be sorted).
-    normalization : {"standard", "column-l2", "row-l2", "none"}, default="standard"
-        Input scaling: standardisation fitted on each network's training rows; each column
-        divided by its L2 norm (the 2021 code); each row scaled to unit norm (the paper's
-        text); or none.
-    importance_init : {"ones", "uniform", "glorot-relu"}, default="ones"
-        Starting gate values. "glorot-relu" reproduces the 2021 code: GlorotUniform start and a
-        ReLU after the gates, which leaves many gates stuck at exactly 0.
-    trainer : {"stacked", "keras"}, default="stacked"
-        "stacked" trains all networks in one computation; "keras" fits them one by one.
-    memory_budget_mb : int, default=2048
-        Memory, in MB (at least 64), for one group of networks trained together.
-    elimination_keep : float, default=1.0
-        Recursive elimination (not in the paper): after an ensemble is trained, keep this
-        share of the features, those with the highest mean importance, and train a new
-        ensemble on them; repeat until a round would have fewer than 4 features. Features
-        that took part in a later round rank above all dropped before it. 1 trains a single
-        ensemble (the paper's method); 0.5 is what the benchmarks measured. Cannot be
-        combined with ``normalization="row-l2"``.
-    n_features_to_select : int or float, default=None
-        Keep at most this many of the most important features; a float in (0, 1] is a
-        fraction of the features (at least one is kept). ``None`` sets no limit.
-    threshold : float or {"mean", "median"}, default=None
-        Keep only features whose importance is at least this. ``None`` means "mean" (at least
-        the importance every feature would have if all mattered equally) when
-        ``n_features_to_select`` is None, and no threshold otherwise. With both set, the
-        features kept are the most important ones among those above the threshold.
-    random_state : int, RandomState instance or None, default=None
-        Seed for splits, initial weights, batch order, dropout and noise. An int makes fits
-        reproducible on the same machine.
+        Parameters
+        ----------
+        n_models : int, default=100
+            Number of networks in the ensemble (the paper trained 100).
+    {settings}    n_features_to_select : int or float, default=None
+            Keep at most this many of the most important features; a float in (0, 1] is a
+            fraction of the features (at least one is kept). ``None`` sets no limit.
+        threshold : float or {"mean", "median"}, default=None
+            Keep only features whose importance is at least this. ``None`` means "mean" (at least
+            the importance every feature would have if all mattered equally) when
+            ``n_features_to_select`` is None, and no threshold otherwise. With both set, the
+            features kept are the most important ones among those above the threshold.
+        random_state : int, RandomState instance or None, default=None
+            Seed for splits, initial weights, batch order, dropout and noise. An int makes fits
+            reproducible on the same machine.
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features seen during fit; only when ``X`` has string column names.
-    feature_importances_ : ndarray of shape (n_features_in_,)
-        Mean normalised importance; sums to one.
-    importances_ : ndarray of shape (n_models, n_features_in_)
-        Each network's normalised importances. With recursive elimination, network ``m`` of
-        every round scores the features: ``r + v`` for a feature last trained on in round
-        ``r`` with normalised gate weight ``v``, the row then normalised to sum to one.
-    importances_std_ : ndarray of shape (n_features_in_,)
-        Standard deviation of the importances across networks.
-    stability_ : float
-        Spearman correlation between the mean importances of the two halves of the ensemble;
-        NaN for a single network or a single feature.
-    history_ : list of dict
-        Per network: seed, best and last epoch, losses, per-class precision and recall on its
-        training and validation rows, and its AUROC on its validation rows.
-    validation_skill_ : deepfeat.skill.ValidationSkill
-        How well the networks of ``ensemble_`` predict their own validation rows: mean macro
-        AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
-        true the networks found nothing they could predict with, and ``feature_importances_``
-        may be noise, however stable; more networks will not change that. ``fit`` then warns
-        with :class:`deepfeat.errors.NoSkillWarning`.
-    seed_ : int
-        The seed the fit used (drawn from ``random_state``).
-    ensemble_ : deepfeat.ensemble.EnsembleResult
-        The trained weights, for prediction and for exporting Keras models; with recursive
-        elimination, the last round's networks, with zero weights for the dropped features.
-    elimination_ : deepfeat.elimination.EliminationResult
-        Every round's features and ensemble (a single round without elimination).
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+            The class labels.
+        n_features_in_ : int
+            Number of features seen during fit.
+        feature_names_in_ : ndarray of shape (n_features_in_,)
+            Names of the features seen during fit; only when ``X`` has string column names.
+        feature_importances_ : ndarray of shape (n_features_in_,)
+            Mean normalised importance; sums to one.
+        importances_ : ndarray of shape (n_models, n_features_in_)
+            Each network's normalised importances. With recursive elimination, network ``m`` of
+            every round scores the features: ``r + v`` for a feature last trained on in round
+            ``r`` with normalised gate weight ``v``, the row then normalised to sum to one.
+        importances_std_ : ndarray of shape (n_features_in_,)
+            Standard deviation of the importances across networks.
+        stability_ : float
+            Spearman correlation between the mean importances of the two halves of the ensemble;
+            NaN for a single network or a single feature.
+        history_ : list of dict
+            Per network: seed, best and last epoch, losses, per-class precision and recall on its
+            training and validation rows, and its AUROC on its validation rows.
+        validation_skill_ : deepfeat.skill.ValidationSkill
+            How well the networks of ``ensemble_`` predict their own validation rows: mean macro
+            AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
+            true the networks found nothing they could predict with, and ``feature_importances_``
+            may be noise, however stable; more networks will not change that. ``fit`` then warns
+            with :class:`deepfeat.errors.NoSkillWarning`.
+        seed_ : int
+            The seed the fit used (drawn from ``random_state``).
+        ensemble_ : deepfeat.ensemble.EnsembleResult
+            The trained weights, for prediction and for exporting Keras models; with recursive
+            elimination, the last round's networks, with zero weights for the dropped features.
+        elimination_ : deepfeat.elimination.EliminationResult
+            Every round's features and ensemble (a single round without elimination).
 
-    See Also
-    --------
-    sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
-    deepfeat.importance.ranking_table : The ranking table behind :meth:`ranking`.
+        See Also
+        --------
+        sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
+        deepfeat.importance.ranking_table : The ranking table behind :meth:`ranking`.
 
-    Examples
-    --------
-    >>> from sklearn.datasets import load_wine
-    >>> from deepfeat import DeepFeatureImportance
-    >>> X, y = load_wine(return_X_y=True)
-    >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, n_features_to_select=5, random_state=0)
-    >>> model = model.fit(X, y)
-    >>> model.importances_.shape
-    (4, 13)
-    >>> float(round(model.feature_importances_.sum(), 6))
-    1.0
-    >>> model.transform(X).shape
-    (178, 5)
-    >>> model.predict_proba(X[:2]).shape
-    (2, 3)
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from deepfeat import DeepFeatureImportance
+        >>> X, y = load_wine(return_X_y=True)
+        >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, n_features_to_select=5, random_state=0)
+        >>> model = model.fit(X, y)
+        >>> model.importances_.shape
+        (4, 13)
+        >>> float(round(model.feature_importances_.sum(), 6))
+        1.0
+        >>> model.transform(X).shape
+        (178, 5)
+        >>> model.predict_proba(X[:2]).shape
+        (2, 3)
     """
 
     _parameter_constraints = {
-        "n_models": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "patience": [Interval(Integral, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "validation_split": [StrOptions(set(VALIDATION_SPLITS))],
-        "normalization": [StrOptions(set(NORMALIZATIONS))],
-        "importance_init": [StrOptions(set(IMPORTANCE_INITS))],
-        "trainer": [StrOptions(set(TRAINERS))],
-        "memory_budget_mb": [Interval(Integral, 64, None, closed="left")],
-        "elimination_keep": [Interval(Real, 0, 1, closed="right")],
-        "n_features_to_select": [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="right"), None],
+        "n_models": _constraint(setting("n_models")),
+        **{spec.name: _constraint(spec) for spec in SHARED_SETTINGS},
+        "n_features_to_select": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+            None,
+        ],
         "threshold": [Interval(Real, None, None, closed="neither"), StrOptions({"mean", "median"}), None],
         "random_state": ["random_state"],
     }
 
-    def __init__(
-        self,
-        n_models=100,
-        *,
-        learning_rate=1e-4,
-        batch_size=64,
-        max_epochs=2000,
-        patience=15,
-        validation_fraction=0.5,
-        validation_split="per-model",
-        normalization="standard",
-        importance_init="ones",
-        trainer="stacked",
-        memory_budget_mb=2048,
-        elimination_keep=1.0,
-        n_features_to_select=None,
-        threshold=None,
-        random_state=None,
-    ):
-        self.n_models = n_models
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.validation_split = validation_split
-        self.normalization = normalization
-        self.importance_init = importance_init
-        self.trainer = trainer
-        self.memory_budget_mb = memory_budget_mb
-        self.elimination_keep = elimination_keep
-        self.n_features_to_select = n_features_to_select
-        self.threshold = threshold
-        self.random_state = random_state
+    __init__ = _storing_init(
+        inspect.Signature(
+            [
+                inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                inspect.Parameter("n_models", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=100),
+                *(
+                    inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=spec.default)
+                    for spec in SHARED_SETTINGS
+                ),
+                *(
+                    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+                    for name in ("n_features_to_select", "threshold", "random_state")
+                ),
+            ]
+        )
+    )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, progress=None, checkpoint=None):
+    def fit(self, X, y, *, progress=None, checkpoint=None, stop=None):
         """Train the ensemble on ``X`` and ``y``.
 
         Parameters
@@ -217,6 +205,9 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
             Saves progress as training goes and resumes an interrupted fit with the same data
             and parameters (``random_state`` must then be an int); see
             :func:`deepfeat.ensemble.train_ensemble`.
+        stop : deepfeat.training.StopRequest, optional
+            A stop requested through it ends training at the end of the epoch, after saving
+            to ``checkpoint``, with :class:`deepfeat.training.Interrupted`.
 
         Returns
         -------
@@ -232,18 +223,25 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
         _check_float32_range(X)
         check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
+        self.classes_ = CLASSIFICATION.encode(y).labels
         if len(self.classes_) < 2:
             raise ValueError(f"y has only one class ({self.classes_[0]!r}); at least two are needed.")
         self._n_selected(X.shape[1])  # fail before training, not at the first transform
-        if self.elimination_keep < 1 and self.normalization == "row-l2":
-            raise ValueError(
-                f"elimination_keep={self.elimination_keep!r} cannot be combined with normalization='row-l2': "
-                "rows would be scaled over the kept features only."
-            )
+        problem = combination_problem(self.get_params())
+        if problem is not None:
+            raise ValueError(problem + ".")
         self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.elimination_ = train_eliminating(
-            X, codes, self.n_models, self._training_options(), self.seed_, self.elimination_keep, progress, checkpoint
+            X,
+            y,
+            self.n_models,
+            self._training_options(),
+            self.seed_,
+            self.elimination_keep,
+            task=CLASSIFICATION,
+            progress=progress,
+            checkpoint=checkpoint,
+            stop=stop,
         )
         self.ensemble_ = self.elimination_.final_ensemble()
         self.importances_ = self.elimination_.importances
@@ -251,7 +249,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         self.importances_std_ = self.importances_.std(axis=0)
         self.stability_ = split_half_stability(self.importances_)
         self.history_ = self.ensemble_.records
-        self.validation_skill_ = ValidationSkill.of(self.history_)
+        self.validation_skill_ = CLASSIFICATION.skill(self.history_)
         if self.validation_skill_.at_chance:
             warnings.warn(
                 f"The networks predict their validation rows no better than chance (AUROC "
@@ -263,19 +261,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _training_options(self):
-        return TrainingOptions(
-            learning_rate=self.learning_rate,
-            batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
-            patience=self.patience,
-            validation_fraction=self.validation_fraction,
-            validation_split=self.validation_split,
-            normalization=self.normalization,
-            importance_init=self.importance_init,
-            trainer=self.trainer,
-            memory_budget_mb=self.memory_budget_mb,
-            architecture=Architecture(gate_relu=self.importance_init == "glorot-relu"),
-        )
+        return TrainingOptions(**{spec.name: getattr(self, spec.name) for spec in by_scope("training")})
 
     def ranking(self, feature_names=None):
         """The ranking table of the fitted ensemble, most important feature first.
@@ -381,3 +367,8 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
 def _check_float32_range(X):
     if X.size and np.abs(X).max() > _FLOAT32_MAX:
         raise ValueError(f"X has values beyond the float32 range (|x| > {_FLOAT32_MAX:.3g}); rescale it first.")
+
+
+DeepFeatureImportance.__doc__ = DeepFeatureImportance.__doc__.replace(
+    "{settings}", "".join(_parameter_doc(spec) for spec in SHARED_SETTINGS)
+)

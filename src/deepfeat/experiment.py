@@ -15,7 +15,7 @@ from .checkpoint import CheckpointMismatch, RunCheckpoint
 from .config import Settings
 from .data import Dataset, load_dataset
 from .errors import ConfigError
-from .estimator import DeepFeatureImportance
+from .estimator import SHARED_SETTINGS, DeepFeatureImportance
 from .outputs import (
     OutputPaths,
     atomic_path,
@@ -73,18 +73,8 @@ def estimator_for(settings: Settings, n_models: int, random_state=None) -> DeepF
     """The estimator the runner's settings describe; ``random_state`` stands in for an unset ``SEED``."""
     return DeepFeatureImportance(
         n_models=n_models,
-        learning_rate=settings.learning_rate,
-        batch_size=settings.batch_size,
-        max_epochs=settings.max_epochs,
-        patience=settings.patience,
-        validation_fraction=settings.validation_fraction,
-        validation_split=settings.validation_split,
-        normalization=settings.normalization,
-        importance_init=settings.importance_init,
-        trainer=settings.trainer,
-        memory_budget_mb=settings.memory_budget_mb,
-        elimination_keep=settings.elimination_keep,
         random_state=settings.seed if settings.seed is not None else random_state,
+        **{spec.name: getattr(settings, spec.name) for spec in SHARED_SETTINGS},
     )
 
 
@@ -101,7 +91,7 @@ def open_checkpoint(settings: Settings, n_models: int) -> RunCheckpoint:
 _SETTING_NAMES = {
     "data": "data",
     "seed": "SEED",
-    "architecture": "IMPORTANCE_INIT",
+    "task": "task",
     "format": "checkpoint format (from another deepfeat version)",
 }
 
@@ -115,7 +105,7 @@ def _mismatch_error(error: CheckpointMismatch) -> ConfigError:
 
 
 def run_experiment(
-    settings: Settings, dataset: Dataset, n_models: int, progress=None, checkpoint=None
+    settings: Settings, dataset: Dataset, n_models: int, progress=None, checkpoint=None, stop=None
 ) -> ExperimentResult:
     """Train ``n_models`` networks on ``dataset`` and write every result file.
 
@@ -132,7 +122,9 @@ def run_experiment(
     progress : callable, optional
         Passed to :meth:`DeepFeatureImportance.fit`.
     checkpoint : RunCheckpoint, optional
-        Defaults to :func:`open_checkpoint`; give it to request a stop from outside.
+        Defaults to :func:`open_checkpoint`.
+    stop : deepfeat.training.StopRequest, optional
+        Lets a stop be requested from outside (a signal handler).
 
     Returns
     -------
@@ -142,15 +134,15 @@ def run_experiment(
     ------
     deepfeat.errors.ConfigError
         If the checkpoint holds an unfinished run with other data or settings.
-    deepfeat.checkpoint.Interrupted
-        If a stop was requested through ``checkpoint``; the progress so far is saved.
+    deepfeat.training.Interrupted
+        If a stop was requested through ``stop``; the progress so far is saved.
     """
     if checkpoint is None:
         checkpoint = open_checkpoint(settings, n_models)
     seed = None if settings.seed is not None else checkpoint.remember("random_state", lambda: secrets.randbelow(2**32))
     try:
         estimator = estimator_for(settings, n_models, seed).fit(
-            dataset.X, dataset.y, progress=progress, checkpoint=checkpoint
+            dataset.X, dataset.y, progress=progress, checkpoint=checkpoint, stop=stop
         )
     except CheckpointMismatch as error:
         raise _mismatch_error(error) from None
@@ -164,6 +156,6 @@ def run_experiment(
     model_files = [paths.model_path(i) for i in range(n_models)] if settings.save_models else []
     for i, model_file in enumerate(model_files):
         with atomic_path(model_file) as path:
-            estimator.ensemble_.keras_model(i, importance_init=settings.importance_init).save(path)
+            estimator.ensemble_.keras_model(i).save(path)
     checkpoint.discard()
     return ExperimentResult(estimator, ranking, paths, model_files)

@@ -89,6 +89,8 @@ def ranking_table(importances, feature_names, n_boot=1000, seed=0):
             "rank_std": model_ranks.std(axis=0),
         }
     )
-    table = table.sort_values(["importance", "mean_rank"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table = table.sort_values(["importance", "mean_rank"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table

@@ -1,88 +1,21 @@
-"""The importance network (the paper's architecture) and its soft-F1 loss."""
-
-from dataclasses import dataclass
+"""The importance network as a Keras model, built from its description in :mod:`deepfeat.network`."""
 
 import keras
 from keras import ops
 
-from .layers import ImportanceLayer, importance_initializer
+from .layers import ImportanceLayer, keras_initializer
+from .network import network_spec
+from .tasks import CLASSIFICATION
 
-_EPSILON = 1e-16
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """Shape of the network behind the importance layer; the defaults are the paper's.
-
-    Parameters
-    ----------
-    hidden_units : int
-        Width of each dense block.
-    n_blocks : int
-        Number of Dense(ReLU) -> GaussianNoise -> Dropout blocks; the last has no noise.
-    l2 : float
-        L2 penalty on every dense kernel and bias (Keras convention: ``l2 * sum(w**2)``).
-    noise_std : float
-        Standard deviation of the Gaussian noise added after a block's activation.
-    dropout : float
-        Dropout rate after each block.
-    gate_relu : bool
-        Put a ReLU after the importance gates (the 2021 code); the paper's text has linear gates.
-    """
-
-    hidden_units: int = 128
-    n_blocks: int = 3
-    l2: float = 1e-3
-    noise_std: float = 0.005
-    dropout: float = 0.5
-    gate_relu: bool = False
-
-
-def soft_f1_cost(tp, fp, fn, tn):
-    """Per-head soft-F1 cost from soft confusion counts.
-
-    The cost of a head is the mean of ``1 - F1`` for its positive class and ``1 - F1`` for its
-    negative class, so a head cannot score well by predicting one class everywhere.
-    """
-    f1_positive = 2.0 * tp / (2.0 * tp + fn + fp + _EPSILON)
-    f1_negative = 2.0 * tn / (2.0 * tn + fn + fp + _EPSILON)
-    return 0.5 * ((1.0 - f1_positive) + (1.0 - f1_negative))
-
-
-def soft_confusion(y_true, y_pred, axis=0):
-    """Soft true/false positive/negative counts of sigmoid outputs, summed along ``axis``."""
-    y_true = ops.cast(y_true, y_pred.dtype)
-    tp = ops.sum(y_pred * y_true, axis=axis)
-    fp = ops.sum(y_pred * (1.0 - y_true), axis=axis)
-    fn = ops.sum((1.0 - y_pred) * y_true, axis=axis)
-    tn = ops.sum((1.0 - y_pred) * (1.0 - y_true), axis=axis)
-    return tp, fp, fn, tn
-
-
-@keras.saving.register_keras_serializable(package="deepfeat")
-def soft_f1_loss(y_true, y_pred):
-    """Soft-F1 loss over a batch, summed over the class heads.
-
-    Summing (rather than averaging) over heads is what Keras does for a multi-output model,
-    which is how the 2021 code trained its one-head-per-class network.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y = np.array([[1.0, 0.0], [0.0, 1.0]], dtype="float32")
-    >>> float(soft_f1_loss(y, y))
-    0.0
-    """
-    y_pred = ops.convert_to_tensor(y_pred)
-    return ops.sum(soft_f1_cost(*soft_confusion(y_true, y_pred)))
+__all__ = ["build_network", "network_weights", "set_network_weights"]
 
 
 def build_network(
     n_features,
-    n_classes,
-    architecture=Architecture(),
+    n_outputs,
+    options,
     *,
-    importance_init="ones",
+    task=CLASSIFICATION,
     shift=None,
     scale=None,
     row_l2=False,
@@ -92,25 +25,26 @@ def build_network(
 
     Parameters
     ----------
-    n_features, n_classes : int
-        Number of input attributes and of one-hot classes (one sigmoid head each).
-    architecture : Architecture
-        Layer sizes and regularisation.
-    importance_init : str
-        Gate initialisation, see :data:`deepfeat.layers.IMPORTANCE_INITS`.
+    n_features, n_outputs : int
+        Number of input attributes and of output heads (one sigmoid head per class).
+    options : deepfeat.settings.TrainingOptions
+        The network's shape, penalties and gate start (see :func:`deepfeat.network.network_spec`).
+    task : deepfeat.tasks.Task
+        Gives the heads' activation.
     shift, scale : array of shape (n_features,), optional
         Input normalisation ``(x - shift) / scale`` built into the model, so that a saved model
         takes the data as it is in the file.
     row_l2 : bool
         Scale each sample to unit L2 norm before ``shift``/``scale``.
     seed : int, optional
-        Seed for the gate initialiser, the noise and the dropout.
+        Seed for the initialisers, the noise and the dropout.
 
     Returns
     -------
     keras.Model
-        Uncompiled; output of shape (batch, n_classes).
+        Uncompiled; output of shape (batch, n_outputs).
     """
+    spec = network_spec(n_features, n_outputs, options, task.output_activation)
     inputs = keras.Input(shape=(n_features,), name="attributes")
     x = inputs
     if row_l2:
@@ -118,29 +52,52 @@ def build_network(
     if shift is not None:
         x = keras.layers.Normalization(mean=shift, variance=ops.square(scale), name="normalization")(x)
     seeds = _SeedSequence(seed)
-    x = ImportanceLayer(
-        initializer=importance_initializer(importance_init, seed=seeds.next()),
-        relu=architecture.gate_relu,
-        name="importance",
-    )(x)
-    regularizer = keras.regularizers.L2(architecture.l2)
-    for block in range(architecture.n_blocks):
+    for layer in spec.layers:
+        if layer.kind == "gate":
+            gate = spec.layer_weights(layer.name)[0]
+            x = ImportanceLayer(
+                initializer=keras_initializer(gate.init, seed=seeds.next()),
+                relu=layer.activation == "relu",
+                l1=spec.l1 if gate.l1 else 0.0,
+                name=layer.name,
+            )(x)
+            continue
+        kernel, bias = spec.layer_weights(layer.name)
         x = keras.layers.Dense(
-            architecture.hidden_units,
-            activation="relu",
-            kernel_regularizer=regularizer,
-            bias_regularizer=regularizer,
-            name=f"dense_{block}",
+            layer.units,
+            activation=layer.activation,
+            kernel_initializer=keras_initializer(kernel.init, seed=seeds.next()),
+            bias_initializer=keras_initializer(bias.init),
+            kernel_regularizer=_l2(spec, kernel),
+            bias_regularizer=_l2(spec, bias),
+            name=layer.name,
         )(x)
-        if block < architecture.n_blocks - 1:
-            x = keras.layers.GaussianNoise(architecture.noise_std, seed=seeds.next(), name=f"noise_{block}")(x)
-        x = keras.layers.Dropout(architecture.dropout, seed=seeds.next(), name=f"dropout_{block}")(x)
-    outputs = keras.layers.Dense(
-        n_classes,
-        activation="sigmoid",
-        name="heads",
-    )(x)
-    return keras.Model(inputs, outputs, name="importance_network")
+        if layer.noise_std > 0:
+            x = keras.layers.GaussianNoise(
+                layer.noise_std, seed=seeds.next(), name=layer.name.replace("dense", "noise")
+            )(x)
+        if layer.dropout > 0:
+            x = keras.layers.Dropout(layer.dropout, seed=seeds.next(), name=layer.name.replace("dense", "dropout"))(x)
+    return keras.Model(inputs, x, name="importance_network")
+
+
+def _l2(spec, weight):
+    return keras.regularizers.L2(spec.l2) if weight.l2 and spec.l2 > 0 else None
+
+
+def set_network_weights(model, params, spec):
+    """Copy one model's weights (a dict by weight name) into the Keras network built from ``spec``."""
+    for layer in dict.fromkeys(w.layer for w in spec.weights):
+        model.get_layer(layer).set_weights([params[w.name] for w in spec.layer_weights(layer)])
+
+
+def network_weights(model, spec):
+    """One model's weights by name: the inverse of :func:`set_network_weights`."""
+    params = {}
+    for layer in dict.fromkeys(w.layer for w in spec.weights):
+        for weight, value in zip(spec.layer_weights(layer), model.get_layer(layer).get_weights()):
+            params[weight.name] = value
+    return params
 
 
 class _SeedSequence:

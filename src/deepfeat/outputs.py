@@ -224,8 +224,14 @@ def plot_ranking(path: str | os.PathLike, ranking: pd.DataFrame, title: str) -> 
     # few percent, which bars from zero would hide.
     uniform = 1.0 / n_total if n_total else 0.0
     colors = np.where(importance >= uniform, "tab:blue", "tab:gray")
-    axes.barh(positions, importance - uniform, left=uniform, xerr=np.vstack([below, above]), color=colors,
-              error_kw={"ecolor": "black", "capsize": 2, "linewidth": 0.8})
+    axes.barh(
+        positions,
+        importance - uniform,
+        left=uniform,
+        xerr=np.vstack([below, above]),
+        color=colors,
+        error_kw={"ecolor": "black", "capsize": 2, "linewidth": 0.8},
+    )
     axes.set_yticks(positions, labels=[str(name) for name in shown["attribute"]])
     axes.set_ylim(n_shown - 0.5, -0.5)  # most important on top, no padding rows
     if n_total:

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 import numpy as np
 from keras import ops
 
+from .settings import setting
+
 #: "standard": standardise with the mean and deviation of each model's own training split;
 #: "column-l2": divide each column by its L2 norm over the whole file (the 2021 code);
 #: "row-l2": scale each sample to unit L2 norm (the paper's text, "row normalised"); "none".
-NORMALIZATIONS = ("standard", "column-l2", "row-l2", "none")
+NORMALIZATIONS = setting("normalization").choices
 
 
 @dataclass(frozen=True)

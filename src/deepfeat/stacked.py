@@ -1,24 +1,42 @@
 """Train many importance networks at once: weights stacked along a leading model axis.
 
 Every model keeps its own initialisation, training/validation rows, batch order, dropout and
-noise draws, Adam state and early stopping. Adam is elementwise, so Adam over the stacked
-weights is exactly one Adam per model. A model that has stopped keeps its best-epoch weights,
-history and counters unchanged; whatever the shared update still does to its current weights is
-discarded, and once a quarter of the stack has stopped the stopped models are dropped from it.
+noise draws, Adam state and early stopping. Each of its random draws comes from its own
+generators (:func:`deepfeat.training.model_streams`), so a model trains the same in any group.
+Adam is elementwise, so Adam over the stacked weights is exactly one Adam per model. A model
+that has stopped keeps its best-epoch weights, history and counters unchanged; whatever the
+shared update still does to its current weights is discarded, and once a quarter of the stack
+has stopped the stopped models are dropped from it.
 
 A whole epoch (every mini-batch step and the validation pass) is one graph call, and the graph
 leaves the number of models open, so it is traced once per trainer however the stack shrinks.
+The network's layers, weights and penalties all come from :func:`deepfeat.network.network_spec`.
 """
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
-from .model import soft_confusion, soft_f1_cost
+from .network import network_spec
+from .training import GroupResult, model_streams
 
-_BETA_1, _BETA_2, _EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam defaults
+__all__ = [
+    "BETA_1",
+    "BETA_2",
+    "EPSILON",
+    "RandomLayout",
+    "StackedTrainer",
+    "bytes_per_model",
+    "epoch_words",
+    "forward",
+    "predict_outputs",
+]
+
+# keras.optimizers.Adam's defaults, as the float32 numbers the fused kernel computes with.
+BETA_1, BETA_2, EPSILON = float(np.float32(0.9)), float(np.float32(0.999)), 1e-7
 _BYTES = 4  # float32
 # Validation rows per model in one graph-loop iteration: a few batches, capped in elements.
 _VALIDATION_ELEMENTS = 2**16
@@ -26,106 +44,121 @@ _VALIDATION_ELEMENTS = 2**16
 # and the weights (of all models) converted for one group of prediction calls.
 _INFERENCE_ELEMENTS = 2**22
 _INFERENCE_PARAMS = 2**24
+# float32 lanes of the widest vector unit (AVX-512); see _aligned.
+_LANES = 16
 
 
-def parameter_shapes(n_features, n_classes, architecture):
-    """Names and per-model shapes of a network's trainable weights, in Keras layer order."""
-    shapes = {"gate": (n_features,)}
-    width_in = n_features
-    for block in range(architecture.n_blocks):
-        shapes[f"kernel_{block}"] = (width_in, architecture.hidden_units)
-        shapes[f"bias_{block}"] = (architecture.hidden_units,)
-        width_in = architecture.hidden_units
-    shapes["kernel_out"] = (width_in, n_classes)
-    shapes["bias_out"] = (n_classes,)
-    return shapes
+def _aligned(fn, x):
+    """The elementwise ``fn`` of ``x`` (model axis first), with each model's values on whole vectors.
 
-
-def bytes_per_model(n_features, n_classes, n_val, architecture, batch_size):
-    """Rough peak memory one model adds to a stack while training, in bytes.
-
-    Weights are held six times (value, gradient, two Adam moments, best-epoch snapshot,
-    update temporaries); a training step holds the gathered batch, the random draws and the
-    activations for backprop; a validation chunk holds its rows' inputs and activations.
+    On a CPU, a vectorised transcendental (exp, log, cos) and the scalar loop that finishes a
+    tensor round differently, so where a model's block of values falls in the stack would
+    change them by an ulp, and a model's training would depend on the other models (or the
+    order of the rows). Padding every model's block to whole vectors keeps all of them on the
+    vector path.
     """
-    n_params = sum(math.prod(s) for s in parameter_shapes(n_features, n_classes, architecture).values())
-    hidden = architecture.n_blocks * architecture.hidden_units
-    step = batch_size * (6 * n_features + 10 * hidden + 6 * n_classes)
-    val_rows = min(n_val, _validation_rows(n_features, architecture, batch_size))
-    validation = val_rows * (3 * n_features + 2 * hidden + 6 * n_classes)
-    return _BYTES * (6 * n_params + step + validation)
+    shape = tf.shape(x)
+    flat = tf.reshape(x, [shape[0], -1])
+    n = tf.shape(flat)[1]
+    padded = tf.pad(flat, [[0, 0], [0, (-n) % _LANES]])
+    return tf.reshape(fn(padded)[:, :n], shape)
 
 
-def forward(params, x, architecture, generator=None):
-    """Class probabilities of stacked models; ``generator`` given means training mode.
+_ACTIVATIONS = {None: tf.identity, "relu": tf.nn.relu, "sigmoid": lambda h: _aligned(tf.sigmoid, h)}
 
-    ``x`` has shape (n_models, batch, n_features) and is already normalised.
+
+# --- random draws: 32-bit words from each model's own generator ------------------------------
+
+
+@dataclass(frozen=True)
+class RandomLayout:
+    """Where a training row's noise and dropout draws lie among its random 32-bit words.
+
+    Attributes
+    ----------
+    parts : dict of str to dict of str to (int, int)
+        For each layer with noise or dropout, the ``(start, stop)`` of its ``"noise"`` and
+        ``"dropout"`` words.
+    words_per_row : int
     """
-    n_blocks, width = architecture.n_blocks, architecture.hidden_units
-    noise = factors = None
-    if generator is not None:
-        # All of the step's random draws at once: fewer, larger kernels.
-        leading = tf.shape(x)[:-1]
-        if architecture.noise_std > 0 and n_blocks > 1:
-            noise = _normal(generator, tf.concat([[n_blocks - 1], leading], 0), width, architecture.noise_std)
-        if architecture.dropout > 0:
-            factors = _dropout_factors(generator, tf.concat([[n_blocks], leading], 0), width, architecture.dropout)
-    h = x * params["gate"][:, None, :]
-    if architecture.gate_relu:
-        h = tf.nn.relu(h)
-    for block in range(n_blocks):
-        h = tf.nn.relu(tf.matmul(h, params[f"kernel_{block}"]) + params[f"bias_{block}"][:, None, :])
-        if noise is not None and block < n_blocks - 1:
-            h = h + noise[block]
-        if factors is not None:
-            h = h * factors[block]
-    return tf.sigmoid(tf.matmul(h, params["kernel_out"]) + params["bias_out"][:, None, :])
+
+    parts: dict
+    words_per_row: int
+
+    @classmethod
+    def of(cls, spec):
+        parts, offset = {}, 0
+        for layer in spec.layers:
+            for kind, words in (("noise", _noise_words(layer)), ("dropout", _dropout_words(layer))):
+                if words:
+                    parts.setdefault(layer.name, {})[kind] = (offset, offset + words)
+                    offset += words
+        return cls(parts, offset)
 
 
-def _normal(generator, leading, width, std):
-    """Normal draws with mean 0 and deviation ``std``, of shape ``leading + [width]``, by the Box-Muller transform.
+def _noise_words(layer):
+    return -(-layer.units // 2) if layer.noise_std > 0 else 0  # one word per pair of normal draws
 
-    Each pair of draws is ``r * (cos a, sin a)``, the radius ``r`` from a float32 uniform as in
-    ``generator.normal`` (the tails reach beyond 5 deviations), the angle ``a`` from 16 random
-    bits (steps of 1e-4 radians). As vectorised tensor ops on three quarters of the random words,
-    this is several times faster than ``generator.normal`` on a CPU.
+
+def _dropout_bits(rate):
+    """Bits per unit: the fewest of 1, 2, 4, 8 that hold ``rate * 2**bits`` exactly, else 16."""
+    return next((k for k in (1, 2, 4, 8) if (rate * 2**k).is_integer()), 16)
+
+
+def _dropout_words(layer):
+    if layer.dropout <= 0:
+        return 0
+    return -(-layer.units * _dropout_bits(layer.dropout) // 32)
+
+
+def epoch_words(generators, n_rows, words_per_row):
+    """Each model's random words for an epoch of ``n_rows`` training rows, shape (models, rows, words).
+
+    A model whose generator is None (it has stopped) gets zeros and draws nothing.
     """
-    pairs = -(-width // 2)
-    # 1 - u lies in (0, 1], so the logarithm is finite.
-    radius = tf.sqrt(tf.math.log(1.0 - generator.uniform(tf.concat([leading, [pairs]], 0))) * (-2.0 * std**2))
-    angle = tf.cast(_random_fields(generator, leading, pairs, 16), tf.float32) * (2.0 * math.pi / 2**16)
-    normal = tf.concat([radius * tf.cos(angle), radius * tf.sin(angle)], axis=-1)
-    return normal if width == 2 * pairs else normal[..., :width]
+    words = np.zeros((len(generators), n_rows, words_per_row), dtype=np.uint32)
+    if words_per_row:
+        for row, generator in enumerate(generators):
+            if generator is not None:
+                words[row] = generator.integers(0, 2**32, size=(n_rows, words_per_row), dtype=np.uint32)
+    return words.view(np.int32)
 
 
-def _dropout_factors(generator, leading, width, rate):
-    """Inverted-dropout factors of shape ``leading + [width]``: 0 with probability ``rate``, else ``1 / (1 - rate)``.
+def _fields(words, bits):
+    """The ``bits``-bit fields (8 or 16) of int32 ``words``, low bits first, as int32 along the last axis."""
+    shifts = tf.constant(np.arange(0, 32, bits, dtype=np.int32))
+    fields = tf.bitwise.bitwise_and(tf.bitwise.right_shift(words[..., None], shifts), 2**bits - 1)
+    return tf.reshape(fields, tf.concat([tf.shape(words)[:-1], [-1]], 0))
 
-    A unit is kept when a k-bit random field reaches ``rate * 2**k``, with k the fewest bits
-    (of 1, 2, 4, 8) that hold that threshold exactly (one bit for the usual rate of 0.5), else
-    16 bits: other rates are resolved to 1/65536. The factors of a byte's (or 16 bits') fields
-    are read from a table.
+
+def _normal(words, width, std):
+    """Normal draws with mean 0 and deviation ``std`` for ``width`` units, two per word, by Box-Muller.
+
+    A word's high 16 bits give the radius ``std * sqrt(-2 log u)`` with ``u`` in (0, 1) on a
+    grid of 2**-16 (the tails reach 4.9 deviations), its low 16 bits the angle.
     """
-    bits = next((k for k in (1, 2, 4, 8) if (rate * 2**k).is_integer()), 16)
+    high = tf.bitwise.right_shift(words, 16) & 0xFFFF
+    low = words & 0xFFFF
+    u = (tf.cast(high, tf.float32) + 0.5) * (1.0 / 2**16)
+    radius = tf.sqrt(_aligned(tf.math.log, u) * (-2.0 * std**2))
+    angle = tf.cast(low, tf.float32) * (2.0 * math.pi / 2**16)
+    normal = tf.concat([radius * _aligned(tf.cos, angle), radius * _aligned(tf.sin, angle)], axis=-1)
+    return normal[..., :width]
+
+
+def _dropout_factors(words, width, rate):
+    """Inverted-dropout factors for ``width`` units: 0 with probability ``rate``, else ``1 / (1 - rate)``.
+
+    A unit is kept when its k-bit field reaches ``rate * 2**k`` (see :func:`_dropout_bits`;
+    other rates are resolved to 1/65536); the factors of each byte's (or 16 bits') fields are
+    read from a table.
+    """
+    bits = _dropout_bits(rate)
     unit = 16 if bits == 16 else 8
-    per_unit = unit // bits
-    n_units = -(-width // per_unit)
-    factors = tf.gather(
-        tf.constant(_dropout_table(rate, bits, unit)), _random_fields(generator, leading, n_units, unit)
-    )
-    factors = tf.reshape(factors, tf.concat([leading, [n_units * per_unit]], 0))
-    return factors if n_units * per_unit == width else factors[..., :width]
-
-
-def _random_fields(generator, leading, count, bits):
-    """Uniform random integers in ``[0, 2**bits)`` (``bits`` 8 or 16) of shape ``leading + [count]``, as int32."""
-    per_word = 32 // bits
-    n_words = -(-count // per_word)
-    words = generator.uniform_full_int(tf.concat([leading, [n_words]], 0), dtype=tf.int32)
-    fields = tf.reshape(
-        tf.bitcast(words, tf.uint8 if bits == 8 else tf.uint16), tf.concat([leading, [n_words * per_word]], 0)
-    )
-    return tf.cast(fields if n_words * per_word == count else fields[..., :count], tf.int32)
+    fields = _fields(words, unit)
+    factors = tf.gather(tf.constant(_dropout_table(rate, bits, unit)), fields)
+    factors = tf.reshape(factors, tf.concat([tf.shape(fields)[:-1], [-1]], 0))
+    return factors[..., :width]
 
 
 @functools.cache
@@ -136,33 +169,111 @@ def _dropout_table(rate, bits, unit):
     return np.where(values % 2**bits >= threshold, 1.0 / (1.0 - rate), 0.0).astype(np.float32)
 
 
-def predict_proba(params, shift, scale, X, architecture):
-    """Each model's sigmoid outputs for the rows of ``X`` (already row-normalised if needed).
+# --- the network ------------------------------------------------------------------------------
 
-    Models and rows go through in chunks, so that memory stays bounded however many there are.
-    Returns an array of shape (n_models, n_samples, n_classes).
+
+def forward(params, x, spec, words=None, layout=None):
+    """Outputs of stacked models; ``words`` (with their ``layout``) given means training mode.
+
+    ``x`` has shape (n_models, batch, n_features) and is already normalised; ``words`` holds
+    each row's random words, shape (n_models, batch, layout.words_per_row).
+    """
+    h = x
+    for layer in spec.layers:
+        if layer.kind == "gate":
+            h = _times_rows(h, params[layer.kernel])
+        else:
+            h = _plus_rows(tf.matmul(h, params[layer.kernel]), params[layer.bias])
+        h = _ACTIVATIONS[layer.activation](h)
+        if words is not None and layer.name in layout.parts:
+            parts = layout.parts[layer.name]
+            if "noise" in parts:
+                start, stop = parts["noise"]
+                h = h + _normal(words[..., start:stop], layer.units, layer.noise_std)
+            if "dropout" in parts:
+                start, stop = parts["dropout"]
+                h = h * _dropout_factors(words[..., start:stop], layer.units, layer.dropout)
+    return h
+
+
+def sum_rows(t):
+    """``t`` of shape (models, rows, k) summed over the rows, as a product with a row of ones.
+
+    Unlike ``reduce_sum``, whose order of summation changes with the number of models for
+    some widths, this gives each model the same sum in any stack.
+    """
+    ones = tf.ones(tf.stack([tf.shape(t)[0], 1, tf.shape(t)[1]]), t.dtype)
+    return tf.matmul(ones, t)[:, 0, :]
+
+
+@tf.custom_gradient
+def _times_rows(x, v):
+    """``x * v[:, None, :]``, its gradient for ``v`` summed with :func:`sum_rows`."""
+
+    def gradient(upstream):
+        return upstream * v[:, None, :], sum_rows(upstream * x)
+
+    return x * v[:, None, :], gradient
+
+
+@tf.custom_gradient
+def _plus_rows(x, v):
+    """``x + v[:, None, :]``, its gradient for ``v`` summed with :func:`sum_rows`."""
+
+    def gradient(upstream):
+        return upstream, sum_rows(upstream)
+
+    return x + v[:, None, :], gradient
+
+
+def bytes_per_model(spec, n_val, batch_size, n_train=0):
+    """Rough peak memory one model adds to a stack while training, in bytes.
+
+    Weights are held six times (value, gradient, two Adam moments, best-epoch snapshot,
+    update temporaries); a training step holds the gathered batch, the random draws and the
+    activations for backprop; a validation chunk holds its rows' inputs and activations; the
+    epoch's random words are made on the host and copied once.
+    """
+    n_features, n_outputs = spec.layers[0].units, spec.layers[-1].units
+    hidden = sum(layer.units for layer in spec.layers[1:-1])
+    step = batch_size * (6 * n_features + 10 * hidden + 6 * n_outputs)
+    val_rows = min(n_val, _validation_rows(spec, batch_size))
+    validation = val_rows * (3 * n_features + 2 * hidden + 6 * n_outputs)
+    words = 2 * n_train * RandomLayout.of(spec).words_per_row
+    return _BYTES * (6 * spec.n_params + step + validation + words)
+
+
+def predict_outputs(params, shift, scale, X, spec):
+    """Each model's outputs for the rows of ``X`` (already row-normalised if needed).
+
+    Models and rows go through in chunks whose sizes depend on the network alone, so that
+    memory stays bounded and a model's outputs do not depend on how many models there are.
+    Returns an array of shape (n_models, n_samples, n_outputs).
     """
     X = np.asarray(X, dtype=np.float32)
-    n_models, n_classes = len(shift), params["bias_out"].shape[1]
-    n_params = sum(value[0].size for value in params.values())
-    models = max(1, _INFERENCE_PARAMS // n_params)
-    rows = max(1, _INFERENCE_ELEMENTS // (min(models, n_models) * max(X.shape[1], architecture.hidden_units)))
-    proba = np.empty((n_models, len(X), n_classes), dtype=np.float32)
+    n_models, n_outputs = len(shift), spec.layers[-1].units
+    models = max(1, _INFERENCE_PARAMS // spec.n_params)
+    rows = max(1, _INFERENCE_ELEMENTS // (models * max(layer.units for layer in spec.layers)))
+    predict = _predictor(spec)
+    outputs = np.empty((n_models, len(X), n_outputs), dtype=np.float32)
     for first in range(0, n_models, models):
         group = slice(first, first + models)
         tensors = {name: tf.constant(value[group]) for name, value in params.items()}
         group_shift, group_scale = tf.constant(shift[group])[:, None, :], tf.constant(scale[group])[:, None, :]
         for start in range(0, len(X), rows):
             chunk = tf.constant(X[start : start + rows])[None, :, :]
-            proba[group, start : start + rows] = _predict_chunk(
-                tensors, (chunk - group_shift) / group_scale, architecture
-            ).numpy()
-    return proba
+            outputs[group, start : start + rows] = predict(tensors, (chunk - group_shift) / group_scale).numpy()
+    return outputs
 
 
-@tf.function(reduce_retracing=True, autograph=False)
-def _predict_chunk(params, x, architecture):
-    return forward(params, x, architecture)
+@functools.lru_cache(maxsize=8)
+def _predictor(spec):
+    """The compiled forward pass of ``spec``, traced once for any number of models and rows."""
+    signature = [
+        {w.name: tf.TensorSpec([None, *w.shape], tf.float32) for w in spec.weights},
+        tf.TensorSpec([None, None, spec.layers[0].units], tf.float32),
+    ]
+    return tf.function(lambda params, x: forward(params, x, spec), input_signature=signature, autograph=False)
 
 
 @tf.custom_gradient
@@ -176,128 +287,105 @@ def _sum_of_squares(weights):
     return total, gradient
 
 
-def _validation_rows(n_features, architecture, batch_size):
+def _validation_rows(spec, batch_size):
     """Validation rows per model in one iteration of the validation loop."""
-    return max(batch_size, _VALIDATION_ELEMENTS // max(n_features, architecture.hidden_units))
+    return max(batch_size, _VALIDATION_ELEMENTS // max(layer.units for layer in spec.layers))
 
 
-def _fold(fn, index, size, initial):
-    """``fn(total, chunk)`` over consecutive ``size``-column chunks of ``index`` (the last may be shorter).
+def _fold(fn, index, size, initial, words=None):
+    """``fn(total, chunk, chunk_words)`` over consecutive ``size``-column chunks of ``index``.
 
-    One graph loop, one iteration at a time: training steps update the weights in order.
+    The last chunk may be shorter; ``words`` (rows along axis 1, like ``index``) is chunked
+    alike. One graph loop, one iteration at a time: training steps update the weights in order.
     """
     n_chunks = (tf.shape(index)[1] + size - 1) // size
 
     def body(i, total):
-        return i + 1, fn(total, index[:, i * size : (i + 1) * size])
+        columns = slice(i * size, (i + 1) * size)
+        return i + 1, fn(total, index[:, columns], None if words is None else words[:, columns])
 
     return tf.while_loop(lambda i, _: i < n_chunks, body, (tf.constant(0), initial), parallel_iterations=1)[1]
 
 
+# --- training ---------------------------------------------------------------------------------
+
+
 class StackedTrainer:
-    """Train a group of models of one architecture on one dataset, all in one computation.
+    """Train groups of models of one network on one dataset, each group in one computation.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        Data after the row step of the normalisation (see :class:`~deepfeat.preprocessing.InputScaling`).
-    Y : ndarray of shape (n_samples, n_classes)
-        One-hot labels.
-    architecture : deepfeat.model.Architecture
-    learning_rate, batch_size, max_epochs, patience
-        Training settings, with Keras's meaning (``EarlyStopping(restore_best_weights=True)``).
+    data : deepfeat.training.TrainingData
+    options : deepfeat.settings.TrainingOptions
+        The network and the training settings, with Keras's meaning
+        (``EarlyStopping(restore_best_weights=True)``).
+    task : deepfeat.tasks.Task
     """
 
-    def __init__(self, X, Y, architecture, *, learning_rate, batch_size, max_epochs, patience):
-        self.X = tf.constant(np.asarray(X, dtype=np.float32))
-        self.Y = tf.constant(np.asarray(Y, dtype=np.float32))
-        self.architecture = architecture
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self._stack = None  # made at the first call, then reused by later calls (one trace)
+    def __init__(self, data, options, task):
+        self.X = tf.constant(data.X)
+        self.Y = tf.constant(data.Y)
+        self.options = options
+        self.task = task
+        self.spec = network_spec(data.X.shape[1], data.Y.shape[1], options, task.output_activation)
+        self.layout = RandomLayout.of(self.spec)
+        self.stack = _Stack(self)
 
-    def train(
-        self,
-        params,
-        shift,
-        scale,
-        train_index,
-        val_index,
-        shuffle_rngs,
-        seed,
-        progress=None,
-        resume=None,
-        checkpoint=None,
-    ):
-        """Train the models whose initial weights are stacked in ``params``.
+    def train(self, group, hooks):
+        """Train the models of ``group`` (a :class:`~deepfeat.training.GroupTask`).
 
-        Parameters
-        ----------
-        params : dict of str to ndarray
-            Initial weights, each with the model axis first (see :func:`parameter_shapes`).
-        shift, scale : ndarray of shape (n_models, n_features)
-            Per-model input normalisation.
-        train_index, val_index : ndarray of shape (n_models, n_train) and (n_models, n_val)
-            Each model's training and validation rows.
-        shuffle_rngs : list of numpy.random.Generator
-            One per model; each epoch draws that model's batch order with ``permutation``.
-        seed : int
-            Seed for the dropout and noise draws.
-        progress : callable, optional
-            Called after every epoch as ``progress(epoch, n_active)``.
-        resume : dict, optional
-            A state passed to ``checkpoint`` by an earlier, interrupted call with the same
-            arguments; training continues from the end of that state's epoch.
-        checkpoint : callable, optional
-            Called after every epoch as ``checkpoint(get_state)``; ``get_state()`` returns the
-            complete training state (a dict of arrays and plain values) for ``resume``. It is a
-            function so that a caller checkpointing now and then copies nothing otherwise.
-
-        Returns
-        -------
-        best_params : dict of str to ndarray
-            The weights of each model's best epoch.
-        history : dict of str to ndarray of shape (n_models,)
-            ``best_epoch`` (0-based), ``epochs_run``, ``train_loss`` and ``val_loss`` at the best epoch.
+        ``hooks.resume(group)`` may give the state saved by an interrupted call, and training
+        continues from the end of that state's epoch; ``hooks.epoch_end`` is called after every
+        epoch with a function returning the complete state.
         """
-        if self._stack is None:
-            self._stack = _Stack(self, params)
-        run = (
-            _Run.start(self._stack, params, shift, scale, seed)
-            if resume is None
-            else _Run.restore(self._stack, resume, shift, scale)
-        )
-        if resume is not None:
-            for rng, state in zip(shuffle_rngs, resume["shuffle_states"]):
-                rng.bit_generator.state = state
-        n_train = train_index.shape[1]
-        for epoch in range(run.epoch, self.max_epochs):
+        streams = [model_streams(seed) for seed in group.seeds]
+        shuffles = [shuffle for _, shuffle, _ in streams]
+        noises = [noise for _, _, noise in streams]
+        state = hooks.resume(group)
+        if state is None:
+            params = {w.name: np.empty((len(streams), *w.shape), dtype=np.float32) for w in self.spec.weights}
+            for position, (init, _, _) in enumerate(streams):  # straight into the stack: no second copy
+                for name, value in self.spec.initial_weights(init).items():
+                    params[name][position] = value
+            run = _Run.start(self.stack, params, group.shift, group.scale)
+        else:
+            run = _Run.restore(self.stack, state, group.shift, group.scale)
+            for generator, saved in zip(shuffles + noises, state["shuffle_states"] + state["noise_states"]):
+                generator.bit_generator.state = saved
+        n_train = group.train_index.shape[1]
+        for epoch in range(run.epoch, self.options.max_epochs):
             if not run.active.any():
                 break
-            rows = run.rows
-            order = np.stack([train_index[m][shuffle_rngs[m].permutation(n_train)] for m in rows])
-            train_loss, val_loss = run.stack.epoch(order, val_index[rows])
-            run.end_epoch(epoch, train_loss, val_loss, self.patience)
-            if progress is not None:
-                progress(epoch + 1, int(run.active.sum()))
-            if checkpoint is not None:
-                checkpoint(lambda: run.state(shuffle_rngs))
-        if progress is not None and run.active.any():  # the epoch limit ended the others
-            progress(int(run.history["epochs_run"].max()), 0)
-        return run.finish(), run.history
+            held = run.held
+            live = run.active[held]
+            order = np.stack(
+                [
+                    group.train_index[p][shuffles[p].permutation(n_train) if on else slice(None)]
+                    for p, on in zip(held, live)
+                ]
+            )
+            words = epoch_words(
+                [noises[p] if on else None for p, on in zip(held, live)], n_train, self.layout.words_per_row
+            )
+            train_loss, val_loss = self.stack.epoch(order, group.val_index[held], words)
+            run.end_epoch(epoch, train_loss, val_loss, self.options.patience)
+            hooks.epoch_end(group, epoch + 1, int(run.active.sum()), lambda: run.state(shuffles, noises))
+        return GroupResult(tuple(group.models), run.finish(), run.history)
 
 
 class _Run:
-    """The loop state of one :meth:`StackedTrainer.train` call, savable at an epoch boundary."""
+    """The loop state of one group's training, savable at an epoch boundary.
 
-    def __init__(self, stack, rows, best, history, wait, active, epoch):
-        self.stack, self.rows, self.best, self.history = stack, rows, best, history
+    Arrays of the group (``best``, ``history``, ``wait``, ``active``) are indexed by a model's
+    position in the group; ``held`` lists the positions of the models in the stack's rows.
+    """
+
+    def __init__(self, stack, held, best, history, wait, active, epoch):
+        self.stack, self.held, self.best, self.history = stack, held, best, history
         self.wait, self.active, self.epoch = wait, active, epoch
 
     @classmethod
-    def start(cls, stack, params, shift, scale, seed):
+    def start(cls, stack, params, shift, scale):
         n_models = len(shift)
         history = {
             "best_epoch": np.zeros(n_models, dtype=np.int64),
@@ -305,13 +393,14 @@ class _Run:
             "train_loss": np.full(n_models, np.nan),
             "val_loss": np.full(n_models, np.inf),
         }
-        stack.load(params, shift, scale, seed)
+        stack.load(params, shift, scale)
+        best = {
+            name: np.empty(np.shape(value), dtype=np.float32) for name, value in params.items()
+        }  # filled as models finish
         return cls(
             stack,
-            np.arange(n_models),  # which model each row of the stack holds
-            {
-                name: np.empty(np.shape(value), dtype=np.float32) for name, value in params.items()
-            },  # filled as models finish
+            np.arange(n_models),
+            best,
             history,
             np.zeros(n_models, dtype=np.int64),
             np.ones(n_models, dtype=bool),
@@ -320,76 +409,72 @@ class _Run:
 
     @classmethod
     def restore(cls, stack, state, shift, scale):
-        rows = np.asarray(state["rows"])
+        held = np.asarray(state["held"])
         stack.load(
             state["params"],
-            shift[rows],
-            scale[rows],
-            int(state["seed"]),
+            shift[held],
+            scale[held],
             adam=state["adam"],
             step=int(state["step"]),
             best=state["stack_best"],
         )
-        stack.generator.reset(state["generator"])
         best = {k: np.array(v) for k, v in state["best"].items()}
         history = {k: np.array(v) for k, v in state["history"].items()}
         active = np.array(state["active"], dtype=bool)
-        return cls(stack, rows, best, history, np.array(state["wait"]), active, int(state["epoch"]))
+        return cls(stack, held, best, history, np.array(state["wait"]), active, int(state["epoch"]))
 
     def end_epoch(self, epoch, train_loss, val_loss, patience):
-        rows, history = self.rows, self.history
-        trained = self.active[rows]  # a stopped model still in the stack changes nothing any more
-        history["epochs_run"][rows[trained]] = epoch + 1
+        held, history = self.held, self.history
+        trained = self.active[held]  # a stopped model still in the stack changes nothing any more
+        history["epochs_run"][held[trained]] = epoch + 1
         # Keras's EarlyStopping: improvement is a strictly lower validation loss.
-        improved = trained & (val_loss < history["val_loss"][rows])
+        improved = trained & (val_loss < history["val_loss"][held])
         self.stack.snapshot(improved)
         for key, value in (("val_loss", val_loss), ("train_loss", train_loss)):
-            history[key][rows[improved]] = value[improved]
-        history["best_epoch"][rows[improved]] = epoch
-        self.wait[rows] = np.where(improved, 0, self.wait[rows] + 1)
-        stopping = trained & (self.wait[rows] >= patience) & (epoch > 0) & ~improved
-        self.active[rows[stopping]] = False
+            history[key][held[improved]] = value[improved]
+        history["best_epoch"][held[improved]] = epoch
+        self.wait[held] = np.where(improved, 0, self.wait[held] + 1)
+        stopping = trained & (self.wait[held] >= patience) & (epoch > 0) & ~improved
+        self.active[held[stopping]] = False
         self.epoch = epoch + 1
-        still = self.active[rows]
-        if still.any() and 4 * still.sum() <= 3 * len(rows):
+        still = self.active[held]
+        if still.any() and 4 * still.sum() <= 3 * len(held):
             # Once a quarter of the stack has stopped, drop those models (keeping their best
             # weights): copying the stack costs about one epoch, computing for them costs every epoch.
-            _store(self.best, rows[~still], self.stack.best_weights(~still))
+            _store(self.best, held[~still], self.stack.best_weights(~still))
             self.stack.keep(still)
-            self.rows = rows[still]
+            self.held = held[still]
 
     def finish(self):
-        _store(self.best, self.rows, self.stack.best_weights(np.ones(len(self.rows), dtype=bool)))
+        _store(self.best, self.held, self.stack.best_weights(np.ones(len(self.held), dtype=bool)))
         return self.best
 
-    def state(self, shuffle_rngs):
+    def state(self, shuffles, noises):
         stack = self.stack
         return {
             "epoch": self.epoch,
-            "rows": self.rows.copy(),
+            "held": self.held.copy(),
             "params": {k: v.numpy() for k, v in stack.vars.items()},
             "adam": {k: (stack.m[k].numpy(), stack.v[k].numpy()) for k in stack.names},
             "step": int(stack.step.numpy()),
-            "seed": stack.seed,
-            "generator": stack.generator.state.numpy(),
             "stack_best": {k: v.numpy() for k, v in stack.best.items()},
             "best": {k: v.copy() for k, v in self.best.items()},
             "history": {k: v.copy() for k, v in self.history.items()},
             "wait": self.wait.copy(),
             "active": self.active.copy(),
-            "shuffle_states": [rng.bit_generator.state for rng in shuffle_rngs],
+            "shuffle_states": [generator.bit_generator.state for generator in shuffles],
+            "noise_states": [generator.bit_generator.state for generator in noises],
         }
 
 
-def _store(best, rows, weights):
+def _store(best, positions, weights):
     for name, value in weights.items():
-        best[name][rows] = value
+        best[name][positions] = value
 
 
-def _variable(value, trainable=True):
-    """A float32 variable whose model axis (the first) may change size."""
-    value = np.asarray(value, dtype=np.float32)
-    return tf.Variable(value, trainable=trainable, shape=tf.TensorShape([None, *value.shape[1:]]))
+def _variable(shape, trainable=True):
+    """A float32 variable whose model axis (the first) may change size, starting with one model."""
+    return tf.Variable(tf.zeros([1, *shape]), trainable=trainable, shape=tf.TensorShape([None, *shape]))
 
 
 class _Stack:
@@ -399,30 +484,27 @@ class _Stack:
     assigns new values to the same variables, and the compiled epoch serves them all.
     """
 
-    def __init__(self, trainer, params):
+    def __init__(self, trainer):
         self.trainer = trainer
-        self.names = list(params)
-        self.vars = {k: _variable(v) for k, v in params.items()}
-        self.best = {k: _variable(v, trainable=False) for k, v in params.items()}
-        self.m = {k: _variable(v, trainable=False) for k, v in params.items()}
-        self.v = {k: _variable(v, trainable=False) for k, v in params.items()}
-        n_features = int(trainer.X.shape[1])
-        self.shift = _variable(np.zeros((1, 1, n_features)), trainable=False)
-        self.scale = _variable(np.ones((1, 1, n_features)), trainable=False)
+        spec = trainer.spec
+        self.names = [w.name for w in spec.weights]
+        self.vars = {w.name: _variable(w.shape) for w in spec.weights}
+        self.best = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
+        self.m = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
+        self.v = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
+        n_features = spec.layers[0].units
+        self.shift = _variable((1, n_features), trainable=False)
+        self.scale = _variable((1, n_features), trainable=False)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
-        self.seed = 0
-        self.generator = tf.random.Generator.from_seed(0)
-        # L2 is on the hidden blocks only; the gates and the heads are not penalised.
-        self.regularised = [k for k in self.names if k.split("_")[-1].isdigit()]
-        self.l2 = trainer.architecture.l2
         rows = tf.TensorSpec([None, None], tf.int32)
-        self._epoch = tf.function(self._epoch_fn, input_signature=[rows, rows], autograph=False)
+        words = tf.TensorSpec([None, None, trainer.layout.words_per_row], tf.int32)
+        self._epoch = tf.function(self._epoch_fn, input_signature=[rows, rows, words], autograph=False)
         self._snapshot = tf.function(
             self._snapshot_fn, input_signature=[tf.TensorSpec([None], tf.int32)], autograph=False
         )
         self._snapshot_all = tf.function(self._snapshot_all_fn, autograph=False)
 
-    def load(self, params, shift, scale, seed, adam=None, step=0, best=None):
+    def load(self, params, shift, scale, adam=None, step=0, best=None):
         """Start (or resume) training the models whose weights are stacked in ``params``."""
         for k in self.names:
             self.vars[k].assign(np.asarray(params[k], dtype=np.float32))
@@ -433,8 +515,6 @@ class _Stack:
         self.shift.assign(np.asarray(shift, dtype=np.float32)[:, None, :])
         self.scale.assign(np.asarray(scale, dtype=np.float32)[:, None, :])
         self.step.assign(step)
-        self.seed = seed
-        self.generator.reset_from_seed(seed)
 
     # --- compiled pieces -------------------------------------------------------------
     def _inputs(self, index):
@@ -442,47 +522,66 @@ class _Stack:
         return (x - self.shift) / self.scale, tf.gather(self.trainer.Y, index)
 
     def _penalty(self):
-        """Each model's weight penalty, added to its training and validation losses (and differentiated)."""
-        return self.l2 * tf.add_n([_sum_of_squares(self.vars[k]) for k in self.regularised])
+        """Each model's weight penalties, added to its training and validation losses (and differentiated)."""
+        spec = self.trainer.spec
+        total = tf.zeros_like(self.vars["gate"][:, 0])
+        squared = [_sum_of_squares(self.vars[w.name]) for w in spec.weights if w.l2]
+        if spec.l2 > 0 and squared:
+            total += spec.l2 * tf.add_n(squared)
+        absolute = [
+            tf.reduce_sum(tf.abs(self.vars[w.name]), axis=list(range(1, 1 + len(w.shape))))
+            for w in spec.weights
+            if w.l1
+        ]
+        if spec.l1 > 0 and absolute:
+            total += spec.l1 * tf.add_n(absolute)
+        return total
 
-    def _epoch_fn(self, order, val_index):
-        trainer, arch = self.trainer, self.trainer.architecture
+    def _epoch_fn(self, order, val_index, words):
+        trainer, spec, task = self.trainer, self.trainer.spec, self.trainer.task
         n_models = tf.shape(order)[0]
 
-        def train_step(total, index):
+        def train_step(total, index, step_words):
             x, y = self._inputs(index)
             with tf.GradientTape() as tape:
-                p = forward(self.vars, x, arch, self.generator)
-                loss = tf.reduce_sum(soft_f1_cost(*soft_confusion(y, p, axis=1)), axis=-1) + self._penalty()
+                p = forward(self.vars, x, spec, step_words, trainer.layout)
+                loss = task.loss(task.batch_statistics(y, p, sum_rows)) + self._penalty()
                 total_loss = tf.reduce_sum(loss)  # models share no weights, so each gets its own gradient
             self._adam(tape.gradient(total_loss, [self.vars[k] for k in self.names]))
             return total + loss * tf.cast(tf.shape(index)[1], tf.float32)
 
-        def validation_counts(counts, index):
+        def validation_statistics(statistics, index, _):
             x, y = self._inputs(index)
-            return tuple(a + b for a, b in zip(counts, soft_confusion(y, forward(self.vars, x, arch), axis=1)))
+            new = task.batch_statistics(y, forward(self.vars, x, spec), sum_rows)
+            return tuple(a + b for a, b in zip(statistics, new))
 
-        train_loss = _fold(train_step, order, trainer.batch_size, tf.zeros([n_models]))
+        train_loss = _fold(train_step, order, trainer.options.batch_size, tf.zeros([n_models]), words)
         train_loss /= tf.cast(tf.shape(order)[1], tf.float32)
-        # Validation: soft-F1 over each model's whole split, plus the L2 penalty (as Keras reports).
-        rows = _validation_rows(int(trainer.X.shape[1]), arch, trainer.batch_size)
+        # Validation: the loss over each model's whole split, plus the penalties (as Keras reports).
+        rows = _validation_rows(spec, trainer.options.batch_size)
         zeros = tf.zeros([n_models, int(trainer.Y.shape[1])])
-        counts = _fold(validation_counts, val_index, rows, (zeros,) * 4)
-        return train_loss, tf.reduce_sum(soft_f1_cost(*counts), axis=-1) + self._penalty()
+        statistics = _fold(validation_statistics, val_index, rows, (zeros,) * task.n_statistics)
+        return train_loss, task.loss(statistics) + self._penalty()
 
     def _adam(self, grads):
-        """One step of Keras's Adam, as TensorFlow's fused kernel (one pass over each weight)."""
+        """One step of Keras's Adam, as TensorFlow's fused kernel (one pass over each weight).
+
+        The kernel forms ``1 - beta`` in float32, Keras in float64: with the betas given as
+        float32 numbers (:data:`BETA_1`, :data:`BETA_2`) both compute the same steps.
+        """
         self.step.assign_add(1)
         t = tf.cast(self.step, tf.float32)
-        settings = {"beta1_power": _BETA_1**t, "beta2_power": _BETA_2**t, "lr": self.trainer.learning_rate}
-        settings.update(beta1=_BETA_1, beta2=_BETA_2, epsilon=_EPSILON)
+        settings = {"beta1_power": BETA_1**t, "beta2_power": BETA_2**t, "lr": self.trainer.options.learning_rate}
+        settings.update(beta1=BETA_1, beta2=BETA_2, epsilon=EPSILON)
         settings = {name: tf.cast(value, tf.float32) for name, value in settings.items()}
         for name, grad in zip(self.names, grads):
             tf.raw_ops.ResourceApplyAdam(
                 var=self.vars[name].handle, m=self.m[name].handle, v=self.v[name].handle, grad=grad, **settings
             )
-        gate = self.vars["gate"]
-        gate.assign(gate * tf.cast(gate >= 0.0, gate.dtype))  # keras.constraints.NonNeg
+        for weight in self.trainer.spec.weights:
+            if weight.non_negative:  # keras.constraints.NonNeg
+                variable = self.vars[weight.name]
+                variable.assign(variable * tf.cast(variable >= 0.0, variable.dtype))
 
     def _snapshot_fn(self, rows):
         for name in self.names:
@@ -493,12 +592,14 @@ class _Stack:
             self.best[name].assign(self.vars[name])
 
     # --- per-epoch driving -----------------------------------------------------------
-    def epoch(self, order, val_index):
+    def epoch(self, order, val_index, words):
         """One pass over each model's training rows in the given order, then validation.
 
         Returns each model's mean batch loss and its validation loss.
         """
-        train_loss, val_loss = self._epoch(tf.constant(order, dtype=tf.int32), tf.constant(val_index, dtype=tf.int32))
+        train_loss, val_loss = self._epoch(
+            tf.constant(order, dtype=tf.int32), tf.constant(val_index, dtype=tf.int32), tf.constant(words)
+        )
         return train_loss.numpy().astype(np.float64), val_loss.numpy().astype(np.float64)
 
     def snapshot(self, improved):

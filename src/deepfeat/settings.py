@@ -1,0 +1,493 @@
+"""Every setting of deepfeat, described once: name, variable, type, default, range or choices, help.
+
+This module is the single source of truth that the rest derives from: :mod:`deepfeat.config`
+parses the environment with it, the command line builds its flags and their ``--help`` from it,
+:class:`deepfeat.ensemble.TrainingOptions` and the estimator's parameters (their defaults and
+``_parameter_constraints``) are made from it, and tests check the README's settings table and
+``.env.example`` against it. It imports neither TensorFlow nor scikit-learn.
+
+Rules that tie settings together (which combinations are refused, what one implies for
+another) are here too, as functions the library, the runner and the readout all call.
+
+Scopes: ``"run"`` settings belong to the command-line runner only (files, folders, seeds,
+checkpoints); ``"training"`` settings decide how each network of an ensemble is trained and
+are fields of ``TrainingOptions`` and parameters of the estimator; ``"ensemble"`` settings
+shape the whole ensemble (the estimator's and the runner's, not ``TrainingOptions``').
+"""
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, make_dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "SETTINGS",
+    "Invalid",
+    "Setting",
+    "TrainingOptions",
+    "by_scope",
+    "combination_problem",
+    "elimination_possible",
+    "gate_relu",
+    "setting",
+]
+
+# The largest seed numpy's legacy seeding (used by keras.utils.set_random_seed) takes.
+MAX_SEED = 2**32 - 1
+TRUE_WORDS = ("1", "true", "yes")
+FALSE_WORDS = ("0", "false", "no")
+
+
+class Invalid(ValueError):
+    """A value a setting does not accept; the message is the end of a sentence about the value."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting.
+
+    Attributes
+    ----------
+    name : str
+        Python name: the field of ``Settings``/``TrainingOptions`` and the estimator's parameter.
+    kind : str
+        ``"int"``, ``"float"``, ``"bool"``, ``"choice"``, ``"path"`` or ``"column"`` (a label
+        column: all digits is a 0-based index, anything else a name).
+    default
+        The value when the setting is not given (None: unset).
+    help : str
+        What it means, in one line.
+    scope : str
+        ``"run"``, ``"training"`` or ``"ensemble"`` (see the module's description).
+    choices : tuple of str
+        The allowed values of a ``"choice"``.
+    low, high : float or None
+        Bounds of a number; ``closed`` says which are included (``"left"``, ``"right"``,
+        ``"both"`` or ``"neither"``, as scikit-learn's ``Interval``).
+    aliases : tuple of (str, str)
+        Older variable names, each with how its text is rewritten (``"same"`` or
+        ``"csv-folder"``: a value ending in ``.csv`` means its folder).
+    unset : str
+        What an unset value (default None) means, for the help and the README.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    scope: str = "run"
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+    aliases: tuple = ()
+    unset: str = "unset"
+
+    @property
+    def variable(self):
+        """The environment variable (and ``.env`` key)."""
+        return self.name.upper()
+
+    @property
+    def flag(self):
+        """The command-line flag."""
+        return "--" + self.name.replace("_", "-")
+
+    def parse(self, text):
+        """The value of the stripped, non-empty ``text``; raises :class:`Invalid`."""
+        value = _PARSERS[self.kind](self, text)
+        self.check(value)
+        return value
+
+    def check(self, value):
+        """Raise :class:`Invalid` unless the (parsed) ``value`` is in range."""
+        if self.low is None and self.high is None:
+            return
+        low_ok = self.low is None or (value >= self.low if self.closed in ("left", "both") else value > self.low)
+        high_ok = self.high is None or (value <= self.high if self.closed in ("right", "both") else value < self.high)
+        if not (low_ok and high_ok):
+            raise Invalid(f"must be {self.range_text()}")
+
+    def range_text(self):
+        """The allowed values in words, e.g. ``">= 1"``, ``"in (0, 1]"`` or ``"one of: a, b"``."""
+        if self.kind == "choice":
+            return "one of: " + ", ".join(self.choices)
+        if self.low is not None and self.high is not None:
+            left = "[" if self.closed in ("left", "both") else "("
+            right = "]" if self.closed in ("right", "both") else ")"
+            return f"in {left}{_number(self.low)}, {_number(self.high)}{right}"
+        if self.low is not None:
+            return (">= " if self.closed in ("left", "both") else "> ") + _number(self.low)
+        if self.high is not None:
+            return ("<= " if self.closed in ("right", "both") else "< ") + _number(self.high)
+        if self.kind == "bool":
+            return "true or false (also " + "/".join(TRUE_WORDS[:1] + FALSE_WORDS[:1]) + ", yes/no)"
+        return ""
+
+    def default_text(self):
+        """The default as a user writes it (``unset`` text for None)."""
+        if self.default is None:
+            return self.unset
+        if isinstance(self.default, bool):
+            return str(self.default).lower()
+        if isinstance(self.default, float):
+            return _number(self.default)
+        return str(self.default)
+
+    def help_text(self):
+        """The help with the allowed values and the default, as ``--help`` shows it."""
+        allowed = self.range_text()
+        return f"{self.help} ({allowed + '; ' if allowed else ''}default: {self.default_text()})"
+
+
+def _number(value):
+    """A number as a person writes it: ``1``, ``0.5``, ``1e-4``, ``4294967295``."""
+    if isinstance(value, int) or value.is_integer():
+        return str(int(value))
+    if abs(value) < 1e-3:
+        mantissa, exponent = f"{value:.6e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return f"{value:g}"
+
+
+def _parse_int(spec, text):
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise Invalid("is not a whole number")
+    return int(text)
+
+
+def _parse_float(spec, text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise Invalid("is not a number") from None
+    if not math.isfinite(value):
+        raise Invalid("is not a finite number")
+    return value
+
+
+def _parse_bool(spec, text):
+    lowered = text.lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise Invalid(f"is not a boolean; use one of: {', '.join(TRUE_WORDS + FALSE_WORDS)}")
+
+
+def _parse_choice(spec, text):
+    lowered = text.lower()
+    if lowered not in spec.choices:
+        raise Invalid(f"must be one of: {', '.join(spec.choices)}")
+    return lowered
+
+
+def _parse_path(spec, text):
+    return Path(text).expanduser()
+
+
+def _parse_column(spec, text):
+    # All digits means an index; anything else (even "-1") is a column name.
+    return int(text) if re.fullmatch(r"[0-9]+", text) else text
+
+
+_PARSERS = {
+    "int": _parse_int,
+    "float": _parse_float,
+    "bool": _parse_bool,
+    "choice": _parse_choice,
+    "path": _parse_path,
+    "column": _parse_column,
+}
+
+
+def rewrite_alias(how, text):
+    """An alias's raw text as the canonical setting reads it."""
+    if how == "csv-folder":  # the 2021 variable named the ranking CSV itself; its folder is what we need
+        return str(Path(text).parent) if text.lower().endswith(".csv") else text
+    return text
+
+
+SETTINGS = (
+    Setting(
+        "data_file",
+        "path",
+        None,
+        "CSV file of attribute columns and one class-label column; its first row is a header "
+        "unless ATTRIBUTE_FILE is set",
+        unset="required",
+    ),
+    Setting(
+        "attribute_file",
+        "path",
+        None,
+        "file of comma-separated names of every column, or of the attribute columns only (the "
+        "label then being the last), for a headerless DATA_FILE",
+    ),
+    Setting(
+        "label_column",
+        "column",
+        None,
+        "column holding the class label: a 0-based index (all digits) or a column name",
+        unset="the last column",
+    ),
+    Setting(
+        "n_models",
+        "int",
+        None,
+        "number of networks to train",
+        low=1,
+        unset="asks on standard input",
+    ),
+    Setting(
+        "output_dir",
+        "path",
+        Path("ExpOutput"),
+        "folder for output_weights_N.csv, ranking_N.csv and ranking_N.png",
+        aliases=(("EXP_OUTPUT_CSV_FILE", "csv-folder"),),
+    ),
+    Setting(
+        "model_dir",
+        "path",
+        Path("Models"),
+        "folder for model_N_i.keras, logs_N.json and the progress of unfinished runs",
+        aliases=(("OUTPUT_MODEL_DIR", "same"),),
+    ),
+    Setting(
+        "seed",
+        "int",
+        None,
+        "random seed of the run: each model's split, initial weights, batch order, dropout and noise "
+        "come from its own stream derived from it",
+        low=0,
+        high=MAX_SEED,
+        unset="fresh randomness",
+    ),
+    Setting("learning_rate", "float", 1e-4, "Adam's learning rate", "training", low=0, closed="neither"),
+    Setting("batch_size", "int", 64, "mini-batch size", "training", low=1),
+    Setting("max_epochs", "int", 2000, "most epochs any network trains for", "training", low=1),
+    Setting(
+        "patience",
+        "int",
+        15,
+        "early-stopping patience: epochs without a lower validation loss before a network stops "
+        "(its best epoch's weights are kept)",
+        "training",
+        low=0,
+    ),
+    Setting(
+        "validation_fraction",
+        "float",
+        0.5,
+        "share of the rows each network holds out for early stopping",
+        "training",
+        low=0,
+        high=1,
+        closed="neither",
+    ),
+    Setting(
+        "validation_split",
+        "choice",
+        "per-model",
+        "which rows are held out: per-model (a stratified random split per network), fixed (one such "
+        "split shared by every network) or last (the last rows in file order for every network, the "
+        "2021 code)",
+        "training",
+        choices=("per-model", "fixed", "last"),
+    ),
+    Setting(
+        "normalization",
+        "choice",
+        "standard",
+        "input scaling: standard (fitted on each network's training rows), column-l2 (each column "
+        "divided by its L2 norm, the 2021 code), row-l2 (each row scaled to unit norm, the paper's "
+        "text) or none",
+        "training",
+        choices=("standard", "column-l2", "row-l2", "none"),
+    ),
+    Setting(
+        "importance_init",
+        "choice",
+        "ones",
+        "starting gate values: ones, uniform in [0, 1], or glorot-relu (the 2021 code: uniform in "
+        "[-sqrt 3, sqrt 3] with a ReLU after the gates)",
+        "training",
+        choices=("ones", "uniform", "glorot-relu"),
+    ),
+    Setting(
+        "hidden_units",
+        "int",
+        128,
+        "width of each hidden Dense(ReLU) layer of the networks",
+        "training",
+        low=1,
+    ),
+    Setting(
+        "hidden_layers",
+        "int",
+        3,
+        "number of hidden Dense(ReLU) layers; each but the last is followed by Gaussian noise, every one by dropout",
+        "training",
+        low=1,
+    ),
+    Setting(
+        "l2",
+        "float",
+        1e-3,
+        "L2 penalty on the hidden layers' kernels and biases (Keras's convention: l2 * sum of squares)",
+        "training",
+        low=0,
+    ),
+    Setting(
+        "noise_std",
+        "float",
+        0.005,
+        "standard deviation of the Gaussian noise added after each hidden layer but the last, in training",
+        "training",
+        low=0,
+    ),
+    Setting(
+        "dropout",
+        "float",
+        0.5,
+        "dropout rate after each hidden layer, in training",
+        "training",
+        low=0,
+        high=1,
+        closed="left",
+    ),
+    Setting(
+        "gate_l1",
+        "float",
+        0.0,
+        "L1 penalty on the importance gates (not in the paper): strength * sum of the gates, added to "
+        "each network's loss",
+        "training",
+        low=0,
+    ),
+    Setting(
+        "trainer",
+        "choice",
+        "stacked",
+        "stacked trains the networks of a group together in one computation; keras fits one "
+        "keras.Model after another (the reference)",
+        "training",
+        choices=("stacked", "keras"),
+    ),
+    Setting(
+        "memory_budget_mb",
+        "int",
+        2048,
+        "memory, in MB, for one group of networks trained together; results do not depend on it",
+        "training",
+        low=64,
+    ),
+    Setting(
+        "elimination_keep",
+        "float",
+        1.0,
+        "recursive elimination (not in the paper): after each ensemble keep this share of the "
+        "attributes, the most important, and train a new ensemble on them, down to 4; 1 trains one "
+        "ensemble (the paper's method), 0.5 ranks better for about 3 times the training time; not "
+        "with NORMALIZATION=row-l2",
+        "ensemble",
+        low=0,
+        high=1,
+        closed="right",
+    ),
+    Setting("save_models", "bool", True, "save each trained network as MODEL_DIR/model_N_i.keras"),
+    Setting(
+        "checkpoint_seconds",
+        "float",
+        30.0,
+        "least seconds between two saves of the progress of networks still training (0: after every "
+        "epoch); finished networks are saved at once",
+        low=0,
+    ),
+    Setting(
+        "restart",
+        "bool",
+        False,
+        "discard the saved progress of an unfinished run with the same N in MODEL_DIR and start over, "
+        "instead of resuming it",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name):
+    """The :class:`Setting` called ``name``."""
+    return _BY_NAME[name]
+
+
+def by_scope(*scopes):
+    """The settings of the given scopes, in their order in :data:`SETTINGS`."""
+    return tuple(s for s in SETTINGS if s.scope in scopes)
+
+
+def settings_class(name, specs, summary, module, required=()):
+    """A frozen dataclass with one field per setting of ``specs``, defaulting to the setting's default.
+
+    The ``required`` fields have no default and come first; the docstring lists every field
+    with its help.
+    """
+    fields = [(s.name, Any) for s in specs if s.name in required]
+    fields += [(s.name, Any, field(default=s.default)) for s in specs if s.name not in required]
+    cls = make_dataclass(name, fields, frozen=True)
+    cls.__module__ = module  # where it is defined, so that instances pickle
+    cls.__doc__ = f"{summary}\n\nAttributes\n----------\n" + "".join(
+        f"{s.name} : {s.kind}\n    {s.help_text()}\n" for s in specs
+    )
+    return cls
+
+
+#: How each network of an ensemble is trained: one field per "training" setting, defaulting to
+#: the paper's value. Picklable and light, so that it can travel to where training happens.
+TrainingOptions = settings_class(
+    "TrainingOptions", by_scope("training"), "How each network of an ensemble is trained.", __name__
+)
+
+
+# --- rules between settings ------------------------------------------------------------------
+
+
+def gate_relu(importance_init):
+    """Whether a ReLU follows the gates: the 2021 code's start comes with its ReLU."""
+    return importance_init == "glorot-relu"
+
+
+def elimination_possible(normalization):
+    """Whether recursive elimination can run with this normalisation.
+
+    Row-l2 scales each row over the attributes a round keeps, so a round's networks could not
+    be widened back to the data as loaded.
+    """
+    return normalization != "row-l2"
+
+
+def combination_problem(values: Mapping[str, Any], name_of=lambda s: s.name):
+    """What is wrong with how the settings in ``values`` combine, or None.
+
+    Parameters
+    ----------
+    values : mapping of setting name to value
+        Settings missing from it take their defaults.
+    name_of : callable
+        How a :class:`Setting` is called in the message (its ``name`` for the estimator, its
+        ``variable`` for the runner).
+    """
+
+    def get(name):
+        return values.get(name, setting(name).default)
+
+    keep, normalization = get("elimination_keep"), get("normalization")
+    if keep < 1 and not elimination_possible(normalization):
+        return (
+            f"{name_of(setting('elimination_keep'))}={keep!r} cannot be combined with "
+            f"{name_of(setting('normalization'))}={normalization!r}: rows would be scaled over the kept "
+            "attributes only"
+        )
+    return None

@@ -1,0 +1,195 @@
+"""The trainer seam: one group of models in, their trained weights out, as plain picklable values.
+
+A :class:`GroupTask` holds everything that decides the result of training some models of an
+ensemble: the data, the options, the task (what kind of target), and for each model its index,
+seed, input scaling and rows. A trainer (:func:`deepfeat.ensemble.train_group` picks one by
+``options.trainer``) turns it into a :class:`GroupResult`. A model's result depends only on
+its own seed and rows: every random draw it makes comes from its own streams
+(:func:`model_streams`), so the same model trained in another group, alone, under another
+memory budget or on another machine comes out the same. This is the unit of work a cluster
+can ship to its workers.
+
+While training, a trainer reports to a :class:`TrainingHooks` object: the end of every
+epoch (progress, saving, stopping) and where to resume from. The defaults do nothing.
+"""
+
+import hashlib
+import signal
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "GroupResult",
+    "GroupTask",
+    "Interrupted",
+    "StopRequest",
+    "TrainingData",
+    "TrainingHooks",
+    "model_streams",
+]
+
+# Stream numbers of a model's generators, beside its seed: the initial weights use the seed alone.
+_SHUFFLE_STREAM = 1
+_NOISE_STREAM = 2
+
+
+def model_streams(seed):
+    """A model's three independent NumPy generators: initial weights, batch order, dropout and noise."""
+    return (
+        np.random.default_rng(seed),
+        np.random.default_rng([seed, _SHUFFLE_STREAM]),
+        np.random.default_rng([seed, _NOISE_STREAM]),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingData:
+    """The rows every model of an ensemble draws its training and validation rows from.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32
+        Inputs after the step of the normalisation shared by all models (see
+        :meth:`deepfeat.preprocessing.InputScaling.rows`).
+    Y : ndarray of shape (n_samples, n_outputs), float32
+        Targets, as the task encodes them (one-hot classes for classification).
+    digest : str
+        SHA-256 of both arrays: equal digests mean equal data.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    digest: str
+
+    @classmethod
+    def of(cls, X, Y):
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        Y = np.ascontiguousarray(Y, dtype=np.float32)
+        digest = hashlib.sha256()
+        for array in (X, Y):
+            digest.update(repr(array.shape).encode())
+            digest.update(array.tobytes())
+        return cls(X, Y, digest.hexdigest())
+
+
+@dataclass(frozen=True, eq=False)
+class GroupTask:
+    """Some models of an ensemble, to be trained together.
+
+    Attributes
+    ----------
+    data : TrainingData
+    options : deepfeat.settings.TrainingOptions
+    task : deepfeat.tasks.Task
+    models : tuple of int
+        The models' indices in the ensemble (``start:stop``, consecutive).
+    seeds : tuple of int
+        Each model's seed (see :func:`model_streams`).
+    shift, scale : ndarray of shape (n_models, n_features)
+        Each model's input normalisation ``(x - shift) / scale``.
+    train_index, val_index : ndarray of shape (n_models, n_train) and (n_models, n_val)
+        Each model's training and validation rows of ``data``.
+    """
+
+    data: TrainingData
+    options: object
+    task: object
+    models: tuple
+    seeds: tuple
+    shift: np.ndarray
+    scale: np.ndarray
+    train_index: np.ndarray
+    val_index: np.ndarray
+
+    @property
+    def start(self):
+        return self.models[0]
+
+    @property
+    def stop(self):
+        return self.models[-1] + 1
+
+
+@dataclass(frozen=True, eq=False)
+class GroupResult:
+    """What training a :class:`GroupTask` left.
+
+    Attributes
+    ----------
+    models : tuple of int
+    best : dict of str to ndarray
+        Each model's weights at its best epoch, model axis first.
+    history : dict of str to ndarray of shape (n_models,)
+        ``best_epoch`` (0-based), ``epochs_run``, and ``train_loss`` and ``val_loss`` at the best epoch.
+    """
+
+    models: tuple
+    best: dict
+    history: dict
+
+
+class Interrupted(KeyboardInterrupt):
+    """Training stopped on request, after saving its progress.
+
+    Attributes
+    ----------
+    signum : int
+        The signal whose arrival asked for the stop (``signal.SIGINT`` unless told otherwise).
+    """
+
+    def __init__(self, signum=signal.SIGINT):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class StopRequest:
+    """A request, from outside, that training save its progress and stop at the end of an epoch.
+
+    Attributes
+    ----------
+    training : bool
+        True while a training call watches this request.
+    signum : int or None
+        The signal number given to :meth:`request`, while a stop is pending.
+    """
+
+    def __init__(self):
+        self.training = False
+        self.signum = None
+
+    def request(self, signum=signal.SIGINT):
+        """Ask for a stop; safe to call from a signal handler."""
+        self.signum = signum
+
+    @property
+    def requested(self):
+        return self.signum is not None
+
+
+class TrainingHooks:
+    """What a trainer tells the outside while it trains a group; these defaults do nothing."""
+
+    def resume(self, task):
+        """The loop state saved by an interrupted training of ``task``, or None to start afresh."""
+        return None
+
+    def epoch_end(self, task, epoch, n_training, get_state=None):
+        """Called after every epoch of ``task``.
+
+        Parameters
+        ----------
+        task : GroupTask
+        epoch : int
+            Epochs done (1-based).
+        n_training : int
+            Models of the group still training.
+        get_state : callable or None
+            Returns the complete loop state, for :meth:`resume`; None where the trainer can
+            resume only whole groups. A function, so that nothing is copied unless it is saved.
+
+        Raises
+        ------
+        Interrupted
+            To stop training (after saving).
+        """
