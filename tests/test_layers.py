@@ -73,6 +73,15 @@ def test_save_and_load_round_trip(tmp_path):
 
 
 def test_config_round_trip():
-    layer = ImportanceLayer(initializer="glorot-relu", relu=True, name="gates")
+    layer = ImportanceLayer(initializer="glorot-relu", relu=True, l1=0.01, name="gates")
     clone = ImportanceLayer.from_config(layer.get_config())
-    assert (clone.initializer, clone.relu, clone.name) == ("glorot-relu", True, "gates")
+    assert (clone.initializer, clone.relu, clone.l1, clone.name) == ("glorot-relu", True, 0.01, "gates")
+
+
+def test_l1_penalty_is_added_to_the_losses_and_the_input_width_is_checked():
+    layer = ImportanceLayer(l1=0.5)
+    layer(np.ones((2, 3), dtype="float32"))
+    layer.importance.assign(np.array([1.0, 2.0, 0.0], dtype="float32"))
+    assert float(keras.ops.sum(layer.losses)) == pytest.approx(0.5 * 3.0)
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):
+        layer(np.ones((2, 4), dtype="float32"))

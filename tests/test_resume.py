@@ -118,6 +118,25 @@ def test_finished_groups_are_loaded_not_trained_again(wine, tmp_path, monkeypatc
     assert_same_result(resumed, reference)
 
 
+def test_a_run_resumes_under_another_memory_budget_to_the_same_result(wine, tmp_path):
+    X, y = wine
+    one_by_one = TrainingOptions(**{**QUICK.__dict__, "memory_budget_mb": 1})  # groups of one model
+    reference = train_ensemble(X, y, 5, QUICK, seed=6)
+    checkpoint = RunCheckpoint(tmp_path / "run", interval=0)
+    stop = StopRequest()
+
+    def progress(finished, n_models, epoch, n_training):
+        if finished == 2 and n_training == 1 and epoch == 3:  # the third model, three epochs in
+            stop.request()
+
+    with pytest.raises(Interrupted):
+        train_ensemble(X, y, 5, one_by_one, seed=6, progress=progress, checkpoint=checkpoint, stop=stop)
+    assert checkpoint.saved_progress() == {"n_models": 5, "finished": 2, "epoch": 3}
+    # All at once now: models 0-1 are loaded, model 2 resumed, models 3-4 trained as one group.
+    resumed = train_ensemble(X, y, 5, QUICK, seed=6, checkpoint=RunCheckpoint(tmp_path / "run"))
+    assert_same_result(resumed, reference)
+
+
 def test_state_is_saved_at_most_every_interval(wine, tmp_path):
     X, y = wine
     checkpoint = RunCheckpoint(tmp_path / "run", interval=3600)

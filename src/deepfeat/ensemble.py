@@ -301,24 +301,24 @@ def train_ensemble(
         size = group_size(n_models, spec, plan.train_index.shape[1], plan.val_index.shape[1], options)
         resumable = None if checkpoint is None else checkpoint.state_group()
         trainer = None
-        for start, stop_at in _groups(n_models, size, results, resumable):
-            models = range(start, stop_at)
-            if (start, stop_at) in results:
-                hooks.finished += len(models)
+        for first, last in _groups(n_models, size, results, resumable):
+            if (first, last) in results:
+                hooks.finished += last - first
                 continue
+            models = slice(first, last)
             group = GroupTask(
                 data,
                 options,
                 task,
-                tuple(models),
-                tuple(plan.seeds[start:stop_at]),
-                plan.scaling.shift[start:stop_at],
-                plan.scaling.scale[start:stop_at],
-                plan.train_index[start:stop_at],
-                plan.val_index[start:stop_at],
+                tuple(range(first, last)),
+                tuple(plan.seeds[models]),
+                plan.scaling.shift[models],
+                plan.scaling.scale[models],
+                plan.train_index[models],
+                plan.val_index[models],
             )
             trainer = trainer or TRAINERS[options.trainer](data, options, task)
-            results[start, stop_at] = result = trainer.train(group, hooks)
+            results[first, last] = result = trainer.train(group, hooks)
             hooks.group_done(group, result)
     if stop is not None and stop.requested:
         raise Interrupted(stop.signum)

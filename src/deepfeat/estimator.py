@@ -24,7 +24,6 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: The runner's settings that are also the estimator's parameters, with the same names and defaults.
 SHARED_SETTINGS = by_scope("training", "ensemble")
-_TYPES = {"int": "int", "float": "float", "bool": "bool"}
 
 
 def _constraint(spec):
@@ -42,7 +41,7 @@ def _constraint(spec):
 
 
 def _parameter_doc(spec):
-    kind = "{" + ", ".join(f'"{c}"' for c in spec.choices) + "}" if spec.kind == "choice" else _TYPES[spec.kind]
+    kind = "{" + ", ".join(f'"{c}"' for c in spec.choices) + "}" if spec.kind == "choice" else spec.kind
     default = f'"{spec.default}"' if isinstance(spec.default, str) else spec.default_text()
     allowed = f" ({spec.range_text()})" if spec.kind != "choice" and spec.range_text() else ""
     text = textwrap.fill(
@@ -71,92 +70,93 @@ def _storing_init(signature):
 class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     """Rank features by training an ensemble of importance-gated neural networks.
 
-        Every attribute passes through its own non-negative, linear gate in front of a small
-        network (three Dense(128, ReLU) blocks with noise and dropout, one sigmoid head per class,
-        soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
-        stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
-        average is ``feature_importances_``. The estimator predicts with the average of the
-        networks' heads and, as a selector, keeps the most important features, so it can stand
-        in a :class:`~sklearn.pipeline.Pipeline` either as a classifier or as a feature
-        selection step, or be wrapped in :class:`~sklearn.feature_selection.SelectFromModel`.
+    Every attribute passes through its own non-negative, linear gate in front of a small
+    network (three Dense(128, ReLU) blocks with noise and dropout, one sigmoid head per class,
+    soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
+    stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
+    average is ``feature_importances_``. The estimator predicts with the average of the
+    networks' heads and, as a selector, keeps the most important features, so it can stand
+    in a :class:`~sklearn.pipeline.Pipeline` either as a classifier or as a feature
+    selection step, or be wrapped in :class:`~sklearn.feature_selection.SelectFromModel`.
 
-        The parameters other than ``n_features_to_select`` and ``threshold`` are the command-line
-        runner's settings of the same names (``random_state`` is its ``SEED``), with the same
-        defaults: the paper's. ``importance_init="glorot-relu"`` reproduces the 2021 code: its start
-        comes with a ReLU after the gates, which leaves many gates stuck at exactly 0.
+    The parameters other than ``n_features_to_select`` and ``threshold`` are the command-line
+    runner's settings of the same names (``random_state`` is its ``SEED``), with the same
+    defaults: the paper's. ``importance_init="glorot-relu"`` reproduces the 2021 code: its start
+    comes with a ReLU after the gates, which leaves many gates stuck at exactly 0.
 
-        Parameters
-        ----------
-        n_models : int, default=100
-            Number of networks in the ensemble (the paper trained 100).
-    {settings}    n_features_to_select : int or float, default=None
-            Keep at most this many of the most important features; a float in (0, 1] is a
-            fraction of the features (at least one is kept). ``None`` sets no limit.
-        threshold : float or {"mean", "median"}, default=None
-            Keep only features whose importance is at least this. ``None`` means "mean" (at least
-            the importance every feature would have if all mattered equally) when
-            ``n_features_to_select`` is None, and no threshold otherwise. With both set, the
-            features kept are the most important ones among those above the threshold.
-        random_state : int, RandomState instance or None, default=None
-            Seed for splits, initial weights, batch order, dropout and noise. An int makes fits
-            reproducible on the same machine.
+    Parameters
+    ----------
+    n_models : int, default=100
+        Number of networks in the ensemble (the paper trained 100).
+    {settings}
+    n_features_to_select : int or float, default=None
+        Keep at most this many of the most important features; a float in (0, 1] is a
+        fraction of the features (at least one is kept). ``None`` sets no limit.
+    threshold : float or {"mean", "median"}, default=None
+        Keep only features whose importance is at least this. ``None`` means "mean" (at least
+        the importance every feature would have if all mattered equally) when
+        ``n_features_to_select`` is None, and no threshold otherwise. With both set, the
+        features kept are the most important ones among those above the threshold.
+    random_state : int, RandomState instance or None, default=None
+        Seed for splits, initial weights, batch order, dropout and noise. An int makes fits
+        reproducible on the same machine.
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            The class labels.
-        n_features_in_ : int
-            Number of features seen during fit.
-        feature_names_in_ : ndarray of shape (n_features_in_,)
-            Names of the features seen during fit; only when ``X`` has string column names.
-        feature_importances_ : ndarray of shape (n_features_in_,)
-            Mean normalised importance; sums to one.
-        importances_ : ndarray of shape (n_models, n_features_in_)
-            Each network's normalised importances. With recursive elimination, network ``m`` of
-            every round scores the features: ``r + v`` for a feature last trained on in round
-            ``r`` with normalised gate weight ``v``, the row then normalised to sum to one.
-        importances_std_ : ndarray of shape (n_features_in_,)
-            Standard deviation of the importances across networks.
-        stability_ : float
-            Spearman correlation between the mean importances of the two halves of the ensemble;
-            NaN for a single network or a single feature.
-        history_ : list of dict
-            Per network: seed, best and last epoch, losses, per-class precision and recall on its
-            training and validation rows, and its AUROC on its validation rows.
-        validation_skill_ : deepfeat.skill.ValidationSkill
-            How well the networks of ``ensemble_`` predict their own validation rows: mean macro
-            AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
-            true the networks found nothing they could predict with, and ``feature_importances_``
-            may be noise, however stable; more networks will not change that. ``fit`` then warns
-            with :class:`deepfeat.errors.NoSkillWarning`.
-        seed_ : int
-            The seed the fit used (drawn from ``random_state``).
-        ensemble_ : deepfeat.ensemble.EnsembleResult
-            The trained weights, for prediction and for exporting Keras models; with recursive
-            elimination, the last round's networks, with zero weights for the dropped features.
-        elimination_ : deepfeat.elimination.EliminationResult
-            Every round's features and ensemble (a single round without elimination).
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit; only when ``X`` has string column names.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        Mean normalised importance; sums to one.
+    importances_ : ndarray of shape (n_models, n_features_in_)
+        Each network's normalised importances. With recursive elimination, network ``m`` of
+        every round scores the features: ``r + v`` for a feature last trained on in round
+        ``r`` with normalised gate weight ``v``, the row then normalised to sum to one.
+    importances_std_ : ndarray of shape (n_features_in_,)
+        Standard deviation of the importances across networks.
+    stability_ : float
+        Spearman correlation between the mean importances of the two halves of the ensemble;
+        NaN for a single network or a single feature.
+    history_ : list of dict
+        Per network: seed, best and last epoch, losses, per-class precision and recall on its
+        training and validation rows, and its AUROC on its validation rows.
+    validation_skill_ : deepfeat.skill.ValidationSkill
+        How well the networks of ``ensemble_`` predict their own validation rows: mean macro
+        AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
+        true the networks found nothing they could predict with, and ``feature_importances_``
+        may be noise, however stable; more networks will not change that. ``fit`` then warns
+        with :class:`deepfeat.errors.NoSkillWarning`.
+    seed_ : int
+        The seed the fit used (drawn from ``random_state``).
+    ensemble_ : deepfeat.ensemble.EnsembleResult
+        The trained weights, for prediction and for exporting Keras models; with recursive
+        elimination, the last round's networks, with zero weights for the dropped features.
+    elimination_ : deepfeat.elimination.EliminationResult
+        Every round's features and ensemble (a single round without elimination).
 
-        See Also
-        --------
-        sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
-        deepfeat.importance.ranking_table : The ranking table behind :meth:`ranking`.
+    See Also
+    --------
+    sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
+    deepfeat.importance.ranking_table : The ranking table behind :meth:`ranking`.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_wine
-        >>> from deepfeat import DeepFeatureImportance
-        >>> X, y = load_wine(return_X_y=True)
-        >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, n_features_to_select=5, random_state=0)
-        >>> model = model.fit(X, y)
-        >>> model.importances_.shape
-        (4, 13)
-        >>> float(round(model.feature_importances_.sum(), 6))
-        1.0
-        >>> model.transform(X).shape
-        (178, 5)
-        >>> model.predict_proba(X[:2]).shape
-        (2, 3)
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from deepfeat import DeepFeatureImportance
+    >>> X, y = load_wine(return_X_y=True)
+    >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, n_features_to_select=5, random_state=0)
+    >>> model = model.fit(X, y)
+    >>> model.importances_.shape
+    (4, 13)
+    >>> float(round(model.feature_importances_.sum(), 6))
+    1.0
+    >>> model.transform(X).shape
+    (178, 5)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 3)
     """
 
     _parameter_constraints = {
@@ -370,5 +370,5 @@ def _check_float32_range(X):
 
 
 DeepFeatureImportance.__doc__ = DeepFeatureImportance.__doc__.replace(
-    "{settings}", "".join(_parameter_doc(spec) for spec in SHARED_SETTINGS)
+    "    {settings}\n", "".join(_parameter_doc(spec) for spec in SHARED_SETTINGS)
 )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "MAX_SEED",
     "SETTINGS",
     "Invalid",
     "Setting",
@@ -31,7 +32,9 @@ __all__ = [
     "combination_problem",
     "elimination_possible",
     "gate_relu",
+    "rewrite_alias",
     "setting",
+    "settings_class",
 ]
 
 # The largest seed numpy's legacy seeding (used by keras.utils.set_random_seed) takes.
