@@ -37,21 +37,20 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-os.environ.setdefault(
-    "TF_CPP_MIN_LOG_LEVEL", "2"
-)  # before TensorFlow loads: keep its start-up chatter out of the report
+# Before TensorFlow loads: keep its start-up chatter out of the report.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import baselines  # noqa: E402
-import metrics  # noqa: E402
 import numpy as np  # noqa: E402
-import synthetic  # noqa: E402
-import variants  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+import baselines  # noqa: E402
+import metrics  # noqa: E402
+import synthetic  # noqa: E402
+import variants  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
 from deepfeat.importance import mean_importance, split_half_stability  # noqa: E402
 from deepfeat.skill import ValidationSkill  # noqa: E402

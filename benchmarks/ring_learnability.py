@@ -19,13 +19,13 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-import synthetic  # noqa: E402
-import variants  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
+import synthetic  # noqa: E402
+import variants  # noqa: E402
 from deepfeat.skill import ValidationSkill  # noqa: E402
 
 SEEDS = (0, 1, 2)

@@ -166,7 +166,6 @@ def measure(spec):
     """Train as the spec says; wall time, peak memory and what the memory estimate predicted."""
     from deepfeat import ensemble, stacked
     from deepfeat.ensemble import TrainingOptions, train_ensemble
-    from deepfeat.network import network_spec
 
     X, y = load(spec)
     options = TrainingOptions(
@@ -185,11 +184,10 @@ def measure(spec):
     start, cpu_start = time.perf_counter(), time.process_time()
     result = train_ensemble(X, y, spec["n_models"], options, seed=0)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-    n_classes = int(np.max(y)) + 1
     n_val = len(result.val_index[0])
     n_train = len(result.train_index[0])
-    network = network_spec(X.shape[1], n_classes, options)
-    chunk = ensemble.group_size(spec["n_models"], network, n_train, n_val, options)
+    network = result.spec
+    group_size = ensemble.group_size(spec["n_models"], network, n_train, n_val, options)
     per_model = stacked.bytes_per_model(network, n_val, options.batch_size, n_train)
     epochs = [r["epochs_run"] for r in result.records]
     return {
@@ -199,8 +197,8 @@ def measure(spec):
         "per_model_cpu_s": cpu_seconds / spec["n_models"],  # all threads: less sensitive to other work
         "peak_mb": memory_mb("VmHWM"),
         "base_mb": base,
-        "chunk": chunk,
-        "estimate_mb": chunk * per_model / 2**20,
+        "group_size": group_size,
+        "estimate_mb": group_size * per_model / 2**20,
         "epochs_mean": float(np.mean(epochs)),
         "epochs_max": int(np.max(epochs)),
         "model_epochs": int(np.sum(epochs)),
@@ -286,7 +284,7 @@ def memory_table(results, group, key, label):
         row(
             f"{r[key]:,}",
             f"{r['budget']} MiB",
-            r["chunk"],
+            r["group_size"],
             f"{r['estimate_mb']:.0f} MiB",
             f"{r['base_mb']:.0f} MiB",
             f"{r['peak_mb']:.0f} MiB",

@@ -43,7 +43,7 @@ def readme_table():
             if spec.kind == "choice"
             else spec.range_text()
         )
-        rows.append(f"| `{spec.variable}` | {default} | {allowed} | {spec.help}{_aliases(spec)} |")
+        rows.append(f"| `{spec.variable}` | {default} | {allowed} | {spec.full_help()}{_aliases(spec)} |")
     return "\n".join(rows)
 
 

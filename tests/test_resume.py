@@ -21,7 +21,6 @@ from deepfeat.config import ENV_VARIABLES
 from deepfeat.data import load_dataset
 from deepfeat.ensemble import TrainingOptions, train_ensemble
 from deepfeat.errors import DeepfeatError
-from deepfeat.network import network_spec
 from deepfeat.stacked import StackedTrainer
 from deepfeat.training import Interrupted, StopRequest
 
@@ -88,10 +87,14 @@ def test_stop_request_saves_the_epoch_and_resuming_matches_an_uninterrupted_run(
     assert max(r["epochs_run"] for r in reference.records) > 5
 
 
+def one_model_per_group(monkeypatch):
+    monkeypatch.setattr(ensemble, "group_size", lambda *args: 1)
+
+
 def test_finished_groups_are_loaded_not_trained_again(wine, tmp_path, monkeypatch):
     X, y = wine
-    options = TrainingOptions(**{**QUICK.__dict__, "max_epochs": 6, "memory_budget_mb": 1})  # one model per group
-    assert ensemble.group_size(3, network_spec(X.shape[1], 3, options), len(y) // 2, len(y) // 2, options) == 1
+    options = TrainingOptions(**{**QUICK.__dict__, "max_epochs": 6})
+    one_model_per_group(monkeypatch)
     reference = train_ensemble(X, y, 3, options, seed=2)
     checkpoint = RunCheckpoint(tmp_path / "run", interval=0)
     stop = StopRequest()
@@ -118,9 +121,8 @@ def test_finished_groups_are_loaded_not_trained_again(wine, tmp_path, monkeypatc
     assert_same_result(resumed, reference)
 
 
-def test_a_run_resumes_under_another_memory_budget_to_the_same_result(wine, tmp_path):
+def test_a_run_resumes_under_another_memory_budget_to_the_same_result(wine, tmp_path, monkeypatch):
     X, y = wine
-    one_by_one = TrainingOptions(**{**QUICK.__dict__, "memory_budget_mb": 1})  # groups of one model
     reference = train_ensemble(X, y, 5, QUICK, seed=6)
     checkpoint = RunCheckpoint(tmp_path / "run", interval=0)
     stop = StopRequest()
@@ -129,11 +131,16 @@ def test_a_run_resumes_under_another_memory_budget_to_the_same_result(wine, tmp_
         if finished == 2 and n_training == 1 and epoch == 3:  # the third model, three epochs in
             stop.request()
 
-    with pytest.raises(Interrupted):
-        train_ensemble(X, y, 5, one_by_one, seed=6, progress=progress, checkpoint=checkpoint, stop=stop)
+    with monkeypatch.context() as patch, pytest.raises(Interrupted):
+        one_model_per_group(patch)  # as a tiny memory budget would
+        train_ensemble(X, y, 5, QUICK, seed=6, progress=progress, checkpoint=checkpoint, stop=stop)
     assert checkpoint.saved_progress() == {"n_models": 5, "finished": 2, "epoch": 3}
     # All at once now: models 0-1 are loaded, model 2 resumed, models 3-4 trained as one group.
-    resumed = train_ensemble(X, y, 5, QUICK, seed=6, checkpoint=RunCheckpoint(tmp_path / "run"))
+    seen = []
+    resumed = train_ensemble(
+        X, y, 5, QUICK, seed=6, checkpoint=RunCheckpoint(tmp_path / "run"), progress=lambda *a: seen.append(a)
+    )
+    assert seen[0] == (1, 5, 0, 0) and seen[1] == (2, 5, 0, 0)  # the loaded models count as finished
     assert_same_result(resumed, reference)
 
 

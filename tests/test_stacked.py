@@ -1,16 +1,18 @@
 """The stacked trainer: random draws, resuming, early stopping, per-model results, and Keras equivalence."""
 
 import copy
+import pickle
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from sklearn.datasets import load_wine
 
-from deepfeat.ensemble import TrainingOptions, plan_ensemble, train_ensemble
+from deepfeat import ensemble
+from deepfeat.ensemble import TrainingOptions, plan_ensemble, train_ensemble, train_group
 from deepfeat.stacked import StackedTrainer, _dropout_factors, _normal, epoch_words
 from deepfeat.tasks import CLASSIFICATION
-from deepfeat.training import GroupTask, TrainingData, TrainingHooks
+from deepfeat.training import TrainingData, TrainingHooks
 
 DETERMINISTIC = {"noise_std": 0.0, "dropout": 0.0}  # Keras draws its own noise: compare without it
 
@@ -22,20 +24,11 @@ def wine():
 
 
 def _group(X, y, n_models, options, seed=3, models=None):
-    """A GroupTask of ``models`` (default: all) of the ensemble ``train_ensemble`` would plan."""
+    """A GroupTask of models ``first:last`` (default: all) of the ensemble ``train_ensemble`` would plan."""
     plan = plan_ensemble(X, y, n_models, options, seed)
-    models = list(range(n_models)) if models is None else list(models)
-    data = TrainingData.of(plan.scaling.rows(X), plan.target.values)
-    return GroupTask(
-        data,
-        options,
-        CLASSIFICATION,
-        tuple(models),
-        tuple(plan.seeds[m] for m in models),
-        plan.scaling.shift[models],
-        plan.scaling.scale[models],
-        plan.train_index[models],
-        plan.val_index[models],
+    first, last = (0, n_models) if models is None else models
+    return plan.group_task(
+        TrainingData.of(plan.scaling.rows(X), plan.target.values), options, CLASSIFICATION, first, last
     )
 
 
@@ -51,6 +44,19 @@ class _Recorder(TrainingHooks):
     def epoch_end(self, task, epoch, n_training, get_state=None):
         if self.on_epoch is not None:
             self.on_epoch(epoch, get_state)
+
+
+def test_a_group_task_travels_by_pickle_and_trains_as_it_does_here(wine):
+    X, y = wine
+    options = TrainingOptions(learning_rate=1e-2, batch_size=32, max_epochs=5)
+    group = _group(X, y, 3, options, models=(1, 3))
+    here = StackedTrainer(group.data, options, group.task).train(group, TrainingHooks())
+    shipped = pickle.loads(pickle.dumps(train_group(pickle.loads(pickle.dumps(group)))))
+    assert shipped.models == (1, 2)
+    for name, value in here.best.items():
+        np.testing.assert_array_equal(shipped.best[name], value)
+    for name, value in here.history.items():
+        np.testing.assert_array_equal(shipped.history[name], value)
 
 
 @pytest.mark.parametrize("rate, width", [(0.5, 128), (0.3, 7)])
@@ -130,21 +136,21 @@ def test_a_model_that_stops_early_keeps_its_best_epoch_weights_while_the_others_
             np.testing.assert_array_equal(result.best[name][m], live[best_epoch][m][name])
 
 
-def test_a_models_result_does_not_depend_on_its_group(wine):
+def test_a_models_result_does_not_depend_on_its_group(wine, monkeypatch):
     """Model i alone, among others, or in another memory budget's groups: the same weights."""
     X, y = wine
     options = TrainingOptions(learning_rate=1e-2, batch_size=32, max_epochs=25, patience=2)  # with noise and dropout
     together = train_ensemble(X, y, 30, options, seed=5)
-    # 1 MB: one model per group (the runner's floor is 64 MB; the library takes any budget)
-    in_ones = train_ensemble(X, y, 30, TrainingOptions(**{**options.__dict__, "memory_budget_mb": 1}), seed=5)
+    monkeypatch.setattr(ensemble, "group_size", lambda *args: 7)  # groups of 7, 7, 7, 7 and 2 models
+    in_groups = train_ensemble(X, y, 30, options, seed=5)
     assert len({r["epochs_run"] for r in together.records}) > 1  # models stopped at different epochs
     for m in (0, 17):
-        group = _group(X, y, 30, options, seed=5, models=[m])
+        group = _group(X, y, 30, options, seed=5, models=(m, m + 1))
         alone = StackedTrainer(group.data, options, group.task).train(group, TrainingHooks())
         for name, value in alone.best.items():
             np.testing.assert_allclose(together.params[name][m], value[0], rtol=0, atol=1e-6)
     for name, value in together.params.items():
-        np.testing.assert_allclose(in_ones.params[name], value, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(in_groups.params[name], value, rtol=0, atol=1e-6)
 
 
 # Each case holds several models over up to 60 epochs. Rounding differences between the two paths

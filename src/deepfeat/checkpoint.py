@@ -44,8 +44,9 @@ class CheckpointMismatch(DeepfeatError):
     ----------
     folder : pathlib.Path
     differences : dict of str to tuple
-        For each input that differs (``"data"``, ``"seed"``, ``"n_models"``, ``"format"`` or a
-        :class:`~deepfeat.ensemble.TrainingOptions` field): its value then and now.
+        For each input that differs (``"data"``, ``"seed"``, ``"n_models"``, ``"task"``,
+        ``"format"``, ``"elimination_keep"`` or a :class:`~deepfeat.settings.TrainingOptions`
+        field): its value then and now.
     """
 
     def __init__(self, folder, differences):
@@ -182,10 +183,9 @@ class RunCheckpoint:
 
     def group_state(self, start, stop):
         """The saved loop state of models ``start:stop`` (for a trainer to resume), or None."""
-        saved = _read(self.folder / _STATE_FILE, parts=2)
-        if saved is None or saved[0]["group"] != [start, stop]:
+        if self.state_group() != (start, stop):  # the summary alone: no weights read
             return None
-        return saved[1]
+        return _read(self.folder / _STATE_FILE, parts=2)[1]
 
     def save_state(self, start, stop, get_state, now=False):
         """Save the loop state of models ``start:stop`` if ``interval`` has passed since the last save, or ``now``.

@@ -18,6 +18,7 @@ import numpy as np
 from .checkpoint import CheckpointMismatch
 from .ensemble import train_ensemble
 from .importance import mean_importance
+from .network import network_spec
 from .preprocessing import InputScaling
 from .settings import combination_problem
 from .tasks import CLASSIFICATION
@@ -127,7 +128,10 @@ class EliminationResult:
         shift = np.zeros((n_models, self.n_features), dtype=result.scaling.shift.dtype)
         scale = np.ones((n_models, self.n_features), dtype=result.scaling.scale.dtype)
         shift[:, features], scale[:, features] = result.scaling.shift, result.scaling.scale
-        return replace(result, params=params, scaling=InputScaling(result.scaling.row_l2, shift, scale))
+        spec = network_spec(
+            self.n_features, result.spec.layers[-1].units, result.options, result.task.output_activation
+        )
+        return replace(result, params=params, scaling=InputScaling(result.scaling.row_l2, shift, scale), spec=spec)
 
 
 def train_eliminating(

@@ -7,7 +7,6 @@ implements ``Trainer(data, options, task).train(group_task, hooks)``, see
 plain function of a picklable :class:`~deepfeat.training.GroupTask`, for training elsewhere.
 """
 
-import hashlib
 import logging
 from contextlib import ExitStack
 from dataclasses import dataclass, fields
@@ -22,7 +21,7 @@ from .preprocessing import InputScaling, fit_scaling
 from .settings import TrainingOptions, setting
 from .stacked import StackedTrainer, bytes_per_model, predict_outputs
 from .tasks import CLASSIFICATION
-from .training import GroupTask, Interrupted, TrainingData, TrainingHooks
+from .training import GroupTask, Interrupted, TrainingData, TrainingHooks, digest
 
 __all__ = [
     "TRAINERS",
@@ -30,6 +29,7 @@ __all__ = [
     "TrainingOptions",
     "fingerprint",
     "group_size",
+    "make_trainer",
     "normalise_rows",
     "plan_ensemble",
     "train_ensemble",
@@ -54,6 +54,8 @@ class EnsembleResult:
         The input normalisation of each model.
     options : TrainingOptions
     task : deepfeat.tasks.Task
+    spec : deepfeat.network.NetworkSpec
+        The networks' layers and weights.
     records : list of dict
         Per model: ``seed``, ``best_epoch`` (1-based), ``epochs_run``, ``loss`` and ``val_loss``
         at the best epoch, and the task's scores (for classification each class head's precision
@@ -67,21 +69,15 @@ class EnsembleResult:
     scaling: InputScaling
     options: object
     task: object
+    spec: object
     records: list
     train_index: list
     val_index: list
 
     @property
-    def spec(self):
-        """The networks' :class:`~deepfeat.network.NetworkSpec`."""
-        return network_spec(
-            self.params["gate"].shape[1], self.params["bias_out"].shape[1], self.options, self.task.output_activation
-        )
-
-    @property
     def importances(self):
         """Each model's gate weights normalised to sum to one, shape (n_models, n_features)."""
-        return normalise_rows(self.params["gate"])
+        return normalise_rows(self.params[self.spec.layers[0].kernel])
 
     def predict_proba(self, X):
         """Every model's head outputs, shape (n_models, n_samples, n_outputs)."""
@@ -133,8 +129,7 @@ def plan_splits(strata, n_rows, validation_fraction, how, run_seed, seeds):
     elif how == "last":
         splits = [tuple(train_test_split(np.arange(n_rows), test_size=validation_fraction, shuffle=False))] * len(seeds)
     else:
-        choices = setting("validation_split").choices
-        raise ValueError(f"validation split {how!r} must be one of: {', '.join(choices)}")
+        raise ValueError(f"validation split {how!r} must be {setting('validation_split').range_text()}")
     return np.stack([train for train, _ in splits]), np.stack([val for _, val in splits])
 
 
@@ -173,6 +168,21 @@ class EnsemblePlan:
     scaling: InputScaling
     target: object
 
+    def group_task(self, data, options, task, first, last):
+        """The :class:`~deepfeat.training.GroupTask` of models ``first:last``."""
+        models = slice(first, last)
+        return GroupTask(
+            data,
+            options,
+            task,
+            tuple(range(first, last)),
+            tuple(self.seeds[models]),
+            self.scaling.shift[models],
+            self.scaling.scale[models],
+            self.train_index[models],
+            self.val_index[models],
+        )
+
 
 def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
     """Draw every model's seed and split and fit its input scaling (see :class:`EnsemblePlan`)."""
@@ -208,11 +218,16 @@ def train_group(task, hooks=None):
     key = (task.data.digest, task.options, task.task)
     if key not in _kept_trainer:
         _kept_trainer.clear()  # one at a time: a trainer holds the data
-        _kept_trainer[key] = TRAINERS[task.options.trainer](task.data, task.options, task.task)
+        _kept_trainer[key] = make_trainer(task.data, task.options, task.task)
     return _kept_trainer[key].train(task, hooks or TrainingHooks())
 
 
 _kept_trainer = {}
+
+
+def make_trainer(data, options, task):
+    """The trainer ``options.trainer`` names, for ``data`` and ``task``."""
+    return TRAINERS[options.trainer](data, options, task)
 
 
 class _RunHooks(TrainingHooks):
@@ -283,8 +298,6 @@ def train_ensemble(
     deepfeat.training.Interrupted
         If a stop was requested; the progress is saved.
     """
-    if options.trainer not in TRAINERS:
-        raise ValueError(f"trainer {options.trainer!r} must be one of: {', '.join(TRAINERS)}")
     X = np.asarray(X, dtype=np.float64)
     plan = plan_ensemble(X, y, n_models, options, seed, task)
     data = TrainingData.of(plan.scaling.rows(X), plan.target.values)
@@ -302,32 +315,26 @@ def train_ensemble(
         resumable = None if checkpoint is None else checkpoint.state_group()
         trainer = None
         for first, last in _groups(n_models, size, results, resumable):
-            if (first, last) in results:
+            if stop is not None and stop.requested:  # asked for between two groups
+                break
+            if (first, last) in results:  # loaded from the checkpoint
                 hooks.finished += last - first
+                if progress is not None:
+                    progress(hooks.finished, n_models, 0, 0)
                 continue
-            models = slice(first, last)
-            group = GroupTask(
-                data,
-                options,
-                task,
-                tuple(range(first, last)),
-                tuple(plan.seeds[models]),
-                plan.scaling.shift[models],
-                plan.scaling.scale[models],
-                plan.train_index[models],
-                plan.val_index[models],
-            )
-            trainer = trainer or TRAINERS[options.trainer](data, options, task)
+            group = plan.group_task(data, options, task, first, last)
+            trainer = trainer or make_trainer(data, options, task)
             results[first, last] = result = trainer.train(group, hooks)
             hooks.group_done(group, result)
     if stop is not None and stop.requested:
         raise Interrupted(stop.signum)
-    return _gather(X, plan, results, n_models, options, task)
+    return _gather(X, plan, results, spec, options, task)
 
 
 def _groups(n_models, size, finished, resumable):
-    """The ``(start, stop)`` of every group, in order: those already finished, the one whose
-    training can be resumed, and the remaining models cut into groups of ``size``."""
+    """The ``(start, stop)`` of every group, in model order: those already finished, the one
+    whose training can be resumed (unless it overlaps them), and the rest cut into groups of
+    at most ``size``."""
     taken = sorted(finished)
     if resumable is not None and not any(a < resumable[1] and resumable[0] < b for a, b in taken):
         taken = sorted([*taken, tuple(resumable)])
@@ -340,7 +347,8 @@ def _groups(n_models, size, finished, resumable):
     return groups
 
 
-def _gather(X, plan, results, n_models, options, task):
+def _gather(X, plan, results, spec, options, task):
+    n_models = len(plan.seeds)
     best, history = {}, {}
     for (start, stop), result in results.items():
         for parts, part in ((best, result.best), (history, result.history)):  # in place: no parts and whole at once
@@ -348,7 +356,7 @@ def _gather(X, plan, results, n_models, options, task):
                 parts.setdefault(name, np.empty((n_models, *np.shape(value)[1:]), np.asarray(value).dtype))[
                     start:stop
                 ] = value
-    result = EnsembleResult(best, plan.scaling, options, task, [], list(plan.train_index), list(plan.val_index))
+    result = EnsembleResult(best, plan.scaling, options, task, spec, [], list(plan.train_index), list(plan.val_index))
     outputs = result.predict_proba(X)
     targets = plan.target.values
     for m in range(n_models):
@@ -365,24 +373,16 @@ def _gather(X, plan, results, n_models, options, task):
     return result
 
 
-#: Options that decide how models are grouped, not what they learn: not part of a fingerprint.
-_GROUPING_ONLY = ("memory_budget_mb",)
-
-
 def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION):
     """Everything that determines the result of :func:`train_ensemble`, as JSON-ready values.
 
-    The data enter as a SHA-256 of their bytes, the options as the ``repr`` of each field
-    (but the memory budget, which changes only how the models are grouped).
+    The data enter as a SHA-256 of their bytes, the options as the ``repr`` of each field that
+    can change a result (not the memory budget, which changes only how models are grouped).
     """
-    digest = hashlib.sha256()
-    for array in (np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(targets, dtype=np.float32)):
-        digest.update(repr(array.shape).encode())
-        digest.update(array.tobytes())
     return {
-        "data": digest.hexdigest(),
+        "data": digest(np.asarray(X, dtype=np.float64), np.asarray(targets, dtype=np.float32)),
         "n_models": int(n_models),
         "seed": int(seed),
         "task": task.name,
-        **{f.name: repr(getattr(options, f.name)) for f in fields(options) if f.name not in _GROUPING_ONLY},
+        **{f.name: repr(getattr(options, f.name)) for f in fields(options) if setting(f.name).changes_results},
     }

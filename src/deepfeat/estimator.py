@@ -30,8 +30,6 @@ def _constraint(spec):
     """The scikit-learn parameter constraint of the setting ``spec``."""
     if spec.kind == "choice":
         return [StrOptions(set(spec.choices))]
-    if spec.kind == "bool":
-        return ["boolean"]
     closed = spec.closed
     if spec.high is None:
         closed = "left" if closed in ("left", "both") else "neither"
@@ -71,7 +69,8 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
     """Rank features by training an ensemble of importance-gated neural networks.
 
     Every attribute passes through its own non-negative, linear gate in front of a small
-    network (three Dense(128, ReLU) blocks with noise and dropout, one sigmoid head per class,
+    network (by default three Dense(128, ReLU) blocks with noise and dropout: ``hidden_layers``,
+    ``hidden_units``; one sigmoid head per class,
     soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
     stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
     average is ``feature_importances_``. The estimator predicts with the average of the
@@ -369,6 +368,7 @@ def _check_float32_range(X):
         raise ValueError(f"X has values beyond the float32 range (|x| > {_FLOAT32_MAX:.3g}); rescale it first.")
 
 
-DeepFeatureImportance.__doc__ = DeepFeatureImportance.__doc__.replace(
-    "    {settings}\n", "".join(_parameter_doc(spec) for spec in SHARED_SETTINGS)
-)
+if DeepFeatureImportance.__doc__:  # None under python -OO
+    DeepFeatureImportance.__doc__ = DeepFeatureImportance.__doc__.replace(
+        "    {settings}\n", "".join(_parameter_doc(spec) for spec in SHARED_SETTINGS)
+    )

@@ -154,11 +154,6 @@ class NetworkSpec:
     l1: float
 
     @property
-    def shapes(self):
-        """Per-model shape of every weight, by name."""
-        return {w.name: w.shape for w in self.weights}
-
-    @property
     def n_params(self):
         """Number of weights of one model."""
         return sum(math.prod(w.shape) for w in self.weights)
@@ -177,7 +172,7 @@ class NetworkSpec:
         return {w.name: w.init.sample(rng, w.shape) for w in self.weights}
 
 
-def network_spec(n_features, n_outputs, options, output_activation="sigmoid"):
+def network_spec(n_features, n_outputs, options, output_activation):
     """The network for ``n_features`` attributes and ``n_outputs`` output heads.
 
     Parameters
@@ -187,14 +182,12 @@ def network_spec(n_features, n_outputs, options, output_activation="sigmoid"):
         Its ``hidden_units``, ``hidden_layers``, ``l2``, ``noise_std``, ``dropout``,
         ``gate_l1`` and ``importance_init`` shape the network.
     output_activation : str
-        The heads' activation (the task's: one sigmoid per class for classification).
+        The heads' activation (the task's, e.g. a sigmoid per class for classification).
 
     Returns
     -------
     NetworkSpec
     """
-    if options.importance_init not in GATE_INITS:
-        raise ValueError(f"importance init {options.importance_init!r} must be one of: {', '.join(GATE_INITS)}")
     gate = Weight(
         "gate",
         "importance",

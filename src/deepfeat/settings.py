@@ -37,7 +37,7 @@ __all__ = [
     "settings_class",
 ]
 
-# The largest seed numpy's legacy seeding (used by keras.utils.set_random_seed) takes.
+# The largest seed NumPy's legacy seeding takes (scikit-learn's check_random_state uses it).
 MAX_SEED = 2**32 - 1
 TRUE_WORDS = ("1", "true", "yes")
 FALSE_WORDS = ("0", "false", "no")
@@ -74,6 +74,9 @@ class Setting:
         ``"csv-folder"``: a value ending in ``.csv`` means its folder).
     unset : str
         What an unset value (default None) means, for the help and the README.
+    changes_results : bool
+        False for a setting that changes only how the work is done (so a run resumed with
+        another value goes on, and its help says that results do not depend on it).
     """
 
     name: str
@@ -87,6 +90,7 @@ class Setting:
     closed: str = "both"
     aliases: tuple = ()
     unset: str = "unset"
+    changes_results: bool = True
 
     @property
     def variable(self):
@@ -126,7 +130,11 @@ class Setting:
         if self.high is not None:
             return ("<= " if self.closed in ("right", "both") else "< ") + _number(self.high)
         if self.kind == "bool":
-            return "true or false (also " + "/".join(TRUE_WORDS[:1] + FALSE_WORDS[:1]) + ", yes/no)"
+            return (
+                "true or false (also "
+                + ", ".join(f"{t}/{f}" for t, f in zip(TRUE_WORDS, FALSE_WORDS) if t != "true")
+                + ")"
+            )
         return ""
 
     def default_text(self):
@@ -142,7 +150,20 @@ class Setting:
     def help_text(self):
         """The help with the allowed values and the default, as ``--help`` shows it."""
         allowed = self.range_text()
-        return f"{self.help} ({allowed + '; ' if allowed else ''}default: {self.default_text()})"
+        return f"{self.full_help()} ({allowed + '; ' if allowed else ''}default: {self.default_text()})"
+
+    def full_help(self):
+        """The help, and that results do not depend on the setting where they do not."""
+        return self.help if self.changes_results else f"{self.help}; results do not depend on it"
+
+    def validate(self, value):
+        """Raise ValueError, naming the setting and ``value``, unless ``value`` is allowed."""
+        if self.kind == "choice" and value not in self.choices:
+            raise ValueError(f"{self.name}={value!r} must be {self.range_text()}")
+        try:
+            self.check(value)
+        except (Invalid, TypeError):
+            raise ValueError(f"{self.name}={value!r} must be {self.range_text()}") from None
 
 
 def _number(value):
@@ -383,9 +404,10 @@ SETTINGS = (
         "memory_budget_mb",
         "int",
         2048,
-        "memory, in MB, for one group of networks trained together; results do not depend on it",
+        "memory, in MB, for one group of networks trained together",
         "training",
         low=64,
+        changes_results=False,
     ),
     Setting(
         "elimination_keep",
@@ -431,15 +453,23 @@ def by_scope(*scopes):
     return tuple(s for s in SETTINGS if s.scope in scopes)
 
 
-def settings_class(name, specs, summary, module, required=()):
+def settings_class(name, specs, summary, module, required=(), validate=False):
     """A frozen dataclass with one field per setting of ``specs``, defaulting to the setting's default.
 
     The ``required`` fields have no default and come first; the docstring lists every field
-    with its help.
+    with its help. With ``validate``, a value a setting does not allow raises ValueError.
     """
     fields = [(s.name, Any) for s in specs if s.name in required]
     fields += [(s.name, Any, field(default=s.default)) for s in specs if s.name not in required]
-    cls = make_dataclass(name, fields, frozen=True)
+    namespace = {}
+    if validate:
+
+        def __post_init__(self):
+            for spec in specs:
+                spec.validate(getattr(self, spec.name))
+
+        namespace["__post_init__"] = __post_init__
+    cls = make_dataclass(name, fields, frozen=True, namespace=namespace)
     cls.__module__ = module  # where it is defined, so that instances pickle
     cls.__doc__ = f"{summary}\n\nAttributes\n----------\n" + "".join(
         f"{s.name} : {s.kind}\n    {s.help_text()}\n" for s in specs
@@ -450,7 +480,7 @@ def settings_class(name, specs, summary, module, required=()):
 #: How each network of an ensemble is trained: one field per "training" setting, defaulting to
 #: the paper's value. Picklable and light, so that it can travel to where training happens.
 TrainingOptions = settings_class(
-    "TrainingOptions", by_scope("training"), "How each network of an ensemble is trained.", __name__
+    "TrainingOptions", by_scope("training"), "How each network of an ensemble is trained.", __name__, validate=True
 )
 
 

@@ -230,7 +230,7 @@ def _plus_rows(x, v):
     return x + v[:, None, :], gradient
 
 
-def bytes_per_model(spec, n_val, batch_size, n_train=0):
+def bytes_per_model(spec, n_val, batch_size, n_train):
     """Rough peak memory one model adds to a stack while training, in bytes.
 
     Weights are held six times (value, gradient, two Adam moments, best-epoch snapshot,
@@ -528,7 +528,7 @@ class _Stack:
     def _penalty(self):
         """Each model's weight penalties, added to its training and validation losses (and differentiated)."""
         spec = self.trainer.spec
-        total = tf.zeros_like(self.vars["gate"][:, 0])
+        total = tf.zeros_like(self.vars[spec.weights[0].name][:, 0])
         squared = [_sum_of_squares(self.vars[w.name]) for w in spec.weights if w.l2]
         if spec.l2 > 0 and squared:
             total += spec.l2 * tf.add_n(squared)

@@ -6,8 +6,9 @@ seed, input scaling and rows. A trainer (:func:`deepfeat.ensemble.train_group` p
 ``options.trainer``) turns it into a :class:`GroupResult`. A model's result depends only on
 its own seed and rows: every random draw it makes comes from its own streams
 (:func:`model_streams`), so the same model trained in another group, alone, under another
-memory budget or on another machine comes out the same. This is the unit of work a cluster
-can ship to its workers.
+memory budget, or on another machine that computes alike (the same TensorFlow build and
+instruction set) comes out the same. This is the unit of work a cluster can ship to its
+workers.
 
 While training, a trainer reports to a :class:`TrainingHooks` object: the end of every
 epoch (progress, saving, stopping) and where to resume from. The defaults do nothing.
@@ -26,6 +27,7 @@ __all__ = [
     "StopRequest",
     "TrainingData",
     "TrainingHooks",
+    "digest",
     "model_streams",
 ]
 
@@ -66,11 +68,17 @@ class TrainingData:
     def of(cls, X, Y):
         X = np.ascontiguousarray(X, dtype=np.float32)
         Y = np.ascontiguousarray(Y, dtype=np.float32)
-        digest = hashlib.sha256()
-        for array in (X, Y):
-            digest.update(repr(array.shape).encode())
-            digest.update(array.tobytes())
-        return cls(X, Y, digest.hexdigest())
+        return cls(X, Y, digest(X, Y))
+
+
+def digest(*arrays):
+    """SHA-256 of the arrays' shapes, types and bytes, as hex: equal digests mean equal data."""
+    hashed = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        hashed.update(f"{array.shape}{array.dtype.str}".encode())
+        hashed.update(array.tobytes())
+    return hashed.hexdigest()
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +153,8 @@ class Interrupted(KeyboardInterrupt):
 
 class StopRequest:
     """A request, from outside, that training save its progress and stop at the end of an epoch.
+
+    Once made, a request stays: every training call given it stops. Use a new one per run.
 
     Attributes
     ----------

@@ -4,7 +4,7 @@ For a change that must not slow training (such as where the random draws come fr
 the earlier version beside this one and run, for example::
 
     git worktree add /tmp/deepfeat-before <commit>
-    .venv/bin/python benchmarks/trees.py /tmp/deepfeat-before/src src --repeats 3
+    .venv/bin/python benchmarks/versions.py /tmp/deepfeat-before/src src --repeats 3
 
 Each measurement runs in a fresh Python process whose ``deepfeat`` is imported from the given
 ``src`` folder, one version after the other (A B A B ...), so that both meet the same load from
@@ -79,7 +79,7 @@ def main(argv=None):
                 rows.append({"measurement": name, "version": version, **result})
                 print(f"{name} {version} #{repeat}: {result['seconds']:.1f} s", file=sys.stderr)
     print(
-        f"Command: `.venv/bin/python benchmarks/trees.py {' '.join(args.trees)} --repeats {args.repeats}`; "
+        f"Command: `.venv/bin/python benchmarks/versions.py {' '.join(args.trees)} --repeats {args.repeats}`; "
         f"run {datetime.date.today()} on {platform.machine()} {platform.system()} with {os.cpu_count()} CPUs; "
         f"load average {np.mean([r['load'] for r in rows]):.1f} at the measurements; "
         f"total {(time.perf_counter() - started) / 60:.1f} min.\n"
