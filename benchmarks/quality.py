@@ -165,8 +165,8 @@ def run_synthetic(mode, lassonet_python, trained):
     for name, make in synthetic.suite(quick=mode.name == "quick"):
         for seed in mode.seeds:
             problem = make(seed)
-            rows, columns = problem.X.shape
-            log(f"{name} seed {seed}: {rows} rows x {columns} columns, {len(problem.relevant)} relevant")
+            n_rows, n_columns = problem.X.shape
+            log(f"{name} seed {seed}: {n_rows} rows x {n_columns} columns, {len(problem.relevant)} relevant")
             common = {"problem": name, "family": problem.family, "seed": seed}
             ensembles, baseline = rankings(problem.X, problem.y, seed, mode.configs, mode.n_models, lassonet_python)
             for variant_name, trained_run in ensembles.items():
