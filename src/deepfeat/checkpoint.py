@@ -162,13 +162,17 @@ class RunCheckpoint:
     def finished_groups(self):
         """Every saved group's result, as a dict from ``(start, stop)`` to :class:`~deepfeat.training.GroupResult`."""
         found = {}
-        for path in sorted(self.folder.glob("group_*.pkl")):
-            match = _GROUP_FILE.fullmatch(path.name)
-            if match:
-                start, stop = int(match[1]), int(match[2])
-                saved = _read(path)
-                found[start, stop] = GroupResult(tuple(range(start, stop)), saved["best"], saved["history"])
+        for (start, stop), path in self._group_files().items():
+            saved = _read(path)
+            found[start, stop] = GroupResult(tuple(range(start, stop)), saved["best"], saved["history"])
         return found
+
+    def _group_files(self):
+        """The saved groups' files by ``(start, stop)``, in model order."""
+        matches = (_GROUP_FILE.fullmatch(path.name) for path in self.folder.glob("group_*.pkl"))
+        return {
+            (int(m[1]), int(m[2])): self.folder / m[0] for m in sorted(filter(None, matches), key=lambda m: int(m[1]))
+        }
 
     def save_group(self, start, stop, best, history):
         """Save the result of models ``start:stop``; the loop state of that group is dropped."""
@@ -229,8 +233,7 @@ class RunCheckpoint:
         if run["fingerprint"] is None and parts:
             return self._parts_progress(parts)
         n_models = run["fingerprint"]["n_models"] if run["fingerprint"] else None
-        groups = [_GROUP_FILE.fullmatch(path.name) for path in self.folder.glob("group_*.pkl")]
-        finished = sum(int(m[2]) - int(m[1]) for m in groups if m)
+        finished = sum(stop - start for start, stop in self._group_files())
         summary = _read(self.folder / _STATE_FILE, parts=1)
         epoch = 0
         if summary is not None and not (self.folder / _group_name(*summary[0]["group"])).exists():

@@ -256,9 +256,16 @@ class _RunHooks(TrainingHooks):
     def group_done(self, task, result):
         if self.checkpoint is not None:
             self.checkpoint.save_group(task.start, task.stop, result.best, result.history)
-        self.finished += len(task.models)
+        self._count_finished(len(task.models), int(np.max(result.history["epochs_run"])))
+
+    def group_loaded(self, start, stop):
+        """Models ``start:stop`` came from the checkpoint: they count as finished."""
+        self._count_finished(stop - start, 0)
+
+    def _count_finished(self, n, epoch):
+        self.finished += n
         if self.progress is not None:
-            self.progress(self.finished, self.n_models, int(np.max(result.history["epochs_run"])), 0)
+            self.progress(self.finished, self.n_models, epoch, 0)
 
 
 def train_ensemble(
@@ -318,9 +325,7 @@ def train_ensemble(
             if stop is not None and stop.requested:  # asked for between two groups
                 break
             if (first, last) in results:  # loaded from the checkpoint
-                hooks.finished += last - first
-                if progress is not None:
-                    progress(hooks.finished, n_models, 0, 0)
+                hooks.group_loaded(first, last)
                 continue
             group = plan.group_task(data, options, task, first, last)
             trainer = trainer or make_trainer(data, options, task)

@@ -14,6 +14,7 @@ While training, a trainer reports to a :class:`TrainingHooks` object: the end of
 epoch (progress, saving, stopping) and where to resume from. The defaults do nothing.
 """
 
+import functools
 import hashlib
 import signal
 from dataclasses import dataclass
@@ -57,18 +58,20 @@ class TrainingData:
     Y : ndarray of shape (n_samples, n_outputs), float32
         Targets, as the task encodes them (one-hot classes for classification).
     digest : str
-        SHA-256 of both arrays: equal digests mean equal data.
+        SHA-256 of both arrays: equal digests mean equal data. Computed when first asked for
+        (only a worker's cache of trainers needs it), then kept.
     """
 
     X: np.ndarray
     Y: np.ndarray
-    digest: str
 
     @classmethod
     def of(cls, X, Y):
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        Y = np.ascontiguousarray(Y, dtype=np.float32)
-        return cls(X, Y, digest(X, Y))
+        return cls(np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(Y, dtype=np.float32))
+
+    @functools.cached_property
+    def digest(self):
+        return digest(self.X, self.Y)
 
 
 def digest(*arrays):
