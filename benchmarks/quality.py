@@ -53,7 +53,6 @@ import synthetic  # noqa: E402
 import variants  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
 from deepfeat.importance import mean_importance, split_half_stability  # noqa: E402
-from deepfeat.skill import ValidationSkill  # noqa: E402
 
 CLEVELAND = Path(__file__).resolve().parents[2] / "shared/datasets/cleveland"
 #: Predictors the clinical literature on the Cleveland data agrees on.
@@ -176,8 +175,8 @@ def run_synthetic(mode, lassonet_python, trained):
                 importances = read(result)
                 scores = metrics.summarise(importances, problem.truth)
                 if readout == FIRST_READOUT:  # the networks' skill is the same whatever the readout
-                    skill = ValidationSkill.of(result.final_ensemble().records)
-                    scores.update(val_auroc=skill.auroc, skill_z=skill.z, at_chance=skill.at_chance)
+                    skill = result.final_ensemble().skill
+                    scores.update(val_auroc=skill.value, skill_z=skill.z, at_chance=skill.at_chance)
                 rows.append({**common, "method": method, "seconds": seconds, **scores})
                 for size in mode.ensemble_sizes:
                     subset = metrics.summarise(importances[:size], problem.truth)
@@ -282,7 +281,7 @@ def run_cleveland(mode):
     for label, variant in settings:
         log(f"Cleveland, {mode.cleveland_models} models, {label}")
         result, seconds = variants.train(data.X, codes, mode.cleveland_models, variant, 0)
-        skill = ValidationSkill.of(result.final_ensemble().records)
+        skill = result.final_ensemble().skill
         for readout, read in metrics.READOUTS.items():
             importances = read(result)
             mean = mean_importance(importances)
@@ -299,7 +298,7 @@ def run_cleveland(mode):
                     "top": top,
                     "importance": [float(mean[i]) for i in order],
                     "top4_clinical": all(name in CLINICAL for name in top[:4]),
-                    "val_auroc": skill.auroc,
+                    "val_auroc": skill.value,
                 }
             )
     return rows

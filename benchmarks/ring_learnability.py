@@ -26,7 +26,6 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 import synthetic  # noqa: E402
 import variants  # noqa: E402
-from deepfeat.skill import ValidationSkill  # noqa: E402
 
 SEEDS = (0, 1, 2)
 COLUMNS = (2, 10, 100)
@@ -56,7 +55,7 @@ def held_out_aurocs(X, y, seed):
             model.fit(data[train], y[train])
         scores[name] = roc_auc_score(y[test], model.predict_proba(data[test])[:, 1])
     result, _ = variants.train(X, y, N_MODELS, variants.DEFAULT, seed)
-    scores["deepfeat networks (validation)"] = ValidationSkill.of(result.final_ensemble().records).auroc
+    scores["deepfeat networks (validation)"] = result.final_ensemble().skill.value
     return scores
 
 

@@ -194,6 +194,39 @@ CASES = [
         ["CHECKPOINT_SECONDS='-1'"],
     ),
     ("no data file set", {}, {}, [], None, ["DATA_FILE is not set"]),
+    (
+        "regression on a text label",
+        {"d.csv": "a,b,label\n1,2,3.5\n3,4,high\n"},
+        {"DATA_FILE": "d.csv", "TASK": "regression"},
+        [],
+        None,
+        ["d.csv", "row 3", "'label'", "'high'", "TASK=regression"],
+    ),
+    (
+        "missing labels",
+        {"d.csv": "a,b,label\n1,2,0\n3,4,\n5,6,1\n7,8,?\n"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "'label'", "missing on 2 of 4 rows", "rows 3, 5"],
+    ),
+    (
+        "multi-label column with three values",
+        {"d.csv": "a,x,y\n1,0,0\n3,1,1\n5,0,2\n"},
+        {"DATA_FILE": "d.csv", "LABEL_COLUMN": "x,y"},
+        [],
+        None,
+        ["d.csv", "multi-label column 'y'", "'2'", "row 4"],
+    ),
+    (
+        "label listed twice",
+        {"d.csv": "a,x,y\n1,0,0\n3,1,1\n"},
+        {"DATA_FILE": "d.csv"},
+        ["--label-column", "x,1"],
+        None,
+        ["d.csv", "'x' is listed twice"],
+    ),
+    ("empty label name", {}, {"DATA_FILE": "good.csv", "LABEL_COLUMN": "a,,b"}, [], None, ["LABEL_COLUMN='a,,b'"]),
 ]
 
 

@@ -83,7 +83,10 @@ def test_run_answers_the_prompt_and_writes_every_result(workdir, monkeypatch, ca
     monkeypatch.setattr(sys, "stdin", io.StringIO("3\n"))
     assert cli.main([]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("How many models to train? Training 3 model(s) on ")
+    assert out.startswith(
+        "Task: classification, as label 'label' has 3 distinct whole numbers (at most 20); "
+        "set TASK=regression (--task) to override.\nHow many models to train? Training 3 model(s) on "
+    )
     assert "178 rows, 13 attributes, 3 classes" in out and "Results:" in out
     assert "models              Models (3 files, model_3_0.keras ...)" in out
 
@@ -116,6 +119,35 @@ def test_run_answers_the_prompt_and_writes_every_result(workdir, monkeypatch, ca
         np.testing.assert_allclose(gate / gate.sum(), weights[i], rtol=1e-6)
         assert model.predict(np.loadtxt(WINE, delimiter=",")[:2, :13], verbose=0).shape == (2, 3)
     assert not (workdir / "Models/.deepfeat-run-3").exists()
+
+
+def test_a_numeric_label_runs_as_regression_with_its_own_logs_and_readout(workdir, monkeypatch, capsys):
+    from sklearn.datasets import make_friedman1
+
+    X, y = make_friedman1(n_samples=200, n_features=6, noise=0.5, random_state=0)
+    rows = "".join(",".join(f"{v:.4f}" for v in (*x, t)) + "\n" for x, t in zip(X, y))
+    (workdir / "f.csv").write_text("a,b,c,d,e,noise,target\n" + rows)
+    set_env(monkeypatch, DATA_FILE="f.csv", N_MODELS=2, MAX_EPOCHS=30, LEARNING_RATE=0.01, SEED=1)
+    assert cli.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "Task: regression, as label 'target' has 200 distinct numbers, not all whole; "
+        "set TASK=classification (--task) to override.\n"
+    )
+    assert "200 rows, 6 attributes, numeric label 'target'" in out
+    assert "Validation R2 of the networks (each on its held-out rows): 0." in out and "Warning" not in out
+    logs = json.loads((workdir / "Models/logs_2.json").read_text())
+    for log in logs.values():
+        assert {"rmse", "mae", "r2", "val_rmse", "val_mae", "val_r2", "val_r2_se"} <= set(log)
+        assert not any(key.startswith("output_class") for key in log)
+    header, weights = read_weights(workdir / "ExpOutput/output_weights_2.csv")
+    assert header == ["a", "b", "c", "d", "e", "noise"] and weights.shape == (2, 6)
+
+    import keras
+
+    model = keras.saving.load_model(workdir / "Models/model_2_0.keras")
+    predicted = model.predict(X[:50].astype("float32"), verbose=0)[:, 0]
+    assert np.corrcoef(predicted, y[:50])[0, 1] > 0.8 and abs(predicted.mean() - y[:50].mean()) < 2  # target units
 
 
 def test_flags_beat_environment_beat_dotenv(workdir, monkeypatch):
@@ -202,14 +234,16 @@ def test_stability_needs_two_models():
 
 
 def test_networks_at_chance_are_flagged_and_get_no_advice_to_train_more():
-    lines = cli._trust_lines(ValidationSkill(auroc=0.51, null_sd=0.03), 0.4, 10, could_eliminate=True)
+    lines = cli._trust_lines(ValidationSkill("AUROC", 0.51, 0.5, 0.03), 0.4, 10, could_eliminate=True)
     assert lines[0].endswith("0.510 (chance 0.5)")
     assert "no better than chance (0.5 +/- 0.030)" in lines[1]
     assert lines[2].endswith("0.400")
     assert len(lines) == 3  # neither "train more models" nor elimination: neither fixes no signal
-    learned = cli._trust_lines(ValidationSkill(auroc=0.9, null_sd=0.03), 0.4, 10, could_eliminate=True)
+    learned = cli._trust_lines(ValidationSkill("AUROC", 0.9, 0.5, 0.03), 0.4, 10, could_eliminate=True)
     assert not any("chance (" in line for line in learned[1:]) and "Train more models" in learned[2]
-    unknown = cli._trust_lines(ValidationSkill(float("nan"), float("nan")), 0.95, 10, could_eliminate=True)
+    unknown = cli._trust_lines(
+        ValidationSkill("AUROC", float("nan"), 0.5, float("nan")), 0.95, 10, could_eliminate=True
+    )
     assert unknown[0].startswith("Validation AUROC: not available")
 
 

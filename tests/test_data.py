@@ -104,14 +104,19 @@ def test_blank_lines_are_skipped_and_line_numbers_kept(tmp_path):
 
 
 def test_missing_values_dropped_counted_and_logged(tmp_path, caplog):
-    text = "a,b,c\n1,2,0\n?,3,1\n4, ,1\n5,6,\n7,8,1\n9,10, ? \n"
+    text = "a,b,c\n1,2,0\n?,3,1\n4, ,1\n5,6,0\n7,8,1\n9, ? ,0\n"
     with caplog.at_level(logging.INFO, logger="deepfeat.data"):
         data = load_text(tmp_path, text)
-    assert data.n_dropped == 4
-    np.testing.assert_array_equal(data.X, [[1, 2], [7, 8]])
-    np.testing.assert_array_equal(data.y, [0, 1])
-    assert "dropped 4 of 6 rows" in caplog.text
-    assert "rows 3, 4, 5, 7" in caplog.text
+    assert data.n_dropped == 3
+    np.testing.assert_array_equal(data.X, [[1, 2], [5, 6], [7, 8]])
+    np.testing.assert_array_equal(data.y, [0, 0, 1])
+    assert "dropped 3 of 6 rows" in caplog.text
+    assert "rows 3, 4, 7" in caplog.text
+
+
+def test_a_missing_label_is_an_error_naming_the_rows(tmp_path):
+    message = error_of(tmp_path, "a,c\n1,0\n2,\n3, ? \n4,nan\n5,1\n")
+    assert "label column 'c' is missing on 3 of 5 rows (rows 3, 4, 5)" in message
 
 
 def test_single_sample_class_is_allowed(tmp_path):
@@ -193,12 +198,12 @@ def test_ragged_row_in_headerless_layout(tmp_path):
 
 
 def test_one_class_only(tmp_path):
-    message = error_of(tmp_path, "a,y\n1,0\n2,?\n3,0\n")
+    message = error_of(tmp_path, "a,y\n1,0\n?,1\n3,0\n")  # the row with the other class is dropped
     assert "label column 'y' has only one class ('0')" in message
 
 
 def test_all_rows_dropped(tmp_path):
-    assert "all 2 data rows have missing values" in error_of(tmp_path, "a,y\n?,0\n1,\n")
+    assert "all 2 data rows have missing values" in error_of(tmp_path, "a,y\n?,0\n,1\n")
 
 
 def test_single_column(tmp_path):

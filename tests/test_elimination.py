@@ -88,7 +88,9 @@ def test_rounds_keep_the_best_attributes_and_the_widened_networks_compute_the_la
 
     last_features, last = result.rounds[-1]
     widened = result.final_ensemble()
-    np.testing.assert_allclose(widened.predict_proba(X), last.predict_proba(X[:, last_features]), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        widened.predict_outputs(X), last.predict_outputs(X[:, last_features]), rtol=1e-5, atol=1e-6
+    )
     dropped = np.setdiff1d(np.arange(13), last_features)
     assert not widened.params["gate"][:, dropped].any() and not widened.params["kernel_0"][:, dropped].any()
     scores = result.importances
@@ -116,7 +118,7 @@ def test_estimator_with_elimination_ranks_predicts_and_exports(wine):
     assert model.predict_proba(X).shape == (len(X), 3)
     exported = model.ensemble_.keras_model(0)
     np.testing.assert_allclose(
-        exported.predict(X.astype("float32"), verbose=0), model.ensemble_.predict_proba(X)[0], rtol=1e-5, atol=1e-6
+        exported.predict(X.astype("float32"), verbose=0), model.ensemble_.predict_outputs(X)[0], rtol=1e-5, atol=1e-6
     )
     assert len(model.history_) == 3  # the last round's networks
 

@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from deepfeat import DeepFeatureImportance
+from deepfeat import DeepFeatureImportance, DeepFeatureImportanceRegressor
 from deepfeat import estimator as estimator_module
 from deepfeat.config import Settings
 from deepfeat.ensemble import TrainingOptions
@@ -32,7 +32,7 @@ FAST = {"n_models": 2, "learning_rate": 1e-2, "max_epochs": 3, "patience": 1, "r
 LEARNING = {"n_models": 2, "learning_rate": 1e-2, "max_epochs": 10, "random_state": 0}
 
 
-@parametrize_with_checks([DeepFeatureImportance(**LEARNING)])
+@parametrize_with_checks([DeepFeatureImportance(**LEARNING), DeepFeatureImportanceRegressor(**LEARNING)])
 def test_sklearn_conventions(estimator, check):
     check(estimator)
 
@@ -66,10 +66,11 @@ def breast_cancer():
     return load_breast_cancer(return_X_y=True)
 
 
-def test_class_docstring_example_runs():
+@pytest.mark.parametrize("name", ["DeepFeatureImportance", "DeepFeatureImportanceRegressor"])
+def test_class_docstring_example_runs(name):
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner()
-    for test in finder.find(estimator_module.DeepFeatureImportance, globs={}):
+    for test in finder.find(getattr(estimator_module, name), globs={}):
         runner.run(test)
     failed, attempted = runner.summarize(verbose=False)
     assert attempted > 0
@@ -183,6 +184,7 @@ def test_invalid_parameters_are_named(params, bad):
         (np.array([[0.0, 1e300], [1.0, 1.0]]), [0, 1], "float32 range"),
         (np.zeros((1, 2)), [0], "minimum of 2"),
         (np.zeros((4, 2)), [0.5, 1.5, 0.5, 2.5], "Unknown label type"),
+        (np.zeros((4, 2)), np.array([[0, 1], [1, 2], [0, 0], [1, 1]]), "multi-label indicator"),
     ],
 )
 def test_unusable_data_is_rejected_clearly(X, y, message):
@@ -204,6 +206,11 @@ def test_defaults_match_the_runner_settings():
     assert {name: params[name] for name in shared} == {name: getattr(settings, name) for name in shared}
     built = estimator_for(Settings(data_file=Path("unused.csv"), seed=7, learning_rate=0.01), 3).get_params()
     assert (built["n_models"], built["random_state"], built["learning_rate"]) == (3, 7, 0.01)
+    regressor = estimator_for(Settings(data_file=Path("unused.csv")), 3, task="regression")
+    assert isinstance(regressor, DeepFeatureImportanceRegressor) and regressor.get_params() == {
+        **params,
+        "n_models": 3,
+    }
     # ... and the library's: the estimator's defaults train as TrainingOptions' defaults do.
     assert DeepFeatureImportance()._training_options() == TrainingOptions()
     constraints = DeepFeatureImportance._parameter_constraints

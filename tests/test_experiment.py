@@ -45,7 +45,7 @@ def test_plot_title_names_the_data_and_n_and_shows_the_ranking_csv(dataset, tmp_
 
     monkeypatch.setattr(experiment, "plot_ranking", spy)
     result = experiment.run_experiment(settings_in(tmp_path, seed=0), dataset, 2)
-    assert plotted["title"] == "wine.data: attribute importance, 2 models"
+    assert plotted["title"] == "wine.data: attribute importance for label (classification), 2 models"
     assert result.paths.ranking_png.read_bytes().startswith(b"\x89PNG")
     table = pd.read_csv(result.paths.ranking_csv)
     pd.testing.assert_frame_equal(table, plotted["ranking"], check_exact=True, check_dtype=False)

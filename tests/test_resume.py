@@ -419,7 +419,8 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
 
     status, out, err = finish(reference)
     assert status == 0, err
-    assert out.startswith("How many models to train? Training 4 model(s) on ")
+    assert out.startswith("Task: classification, as label 'label' has 3 distinct whole numbers")
+    assert "\nHow many models to train? Training 4 model(s) on " in out
     assert "Results:" in out
     # Bit for bit the uninterrupted result, rows of the models finished before the kill included.
     for name in RESULT_FILES:

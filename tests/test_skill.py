@@ -46,14 +46,14 @@ def test_ensemble_skill_averages_the_scored_networks():
         {"val_auroc": 0.8, "val_auroc_null_sd": 0.04},
         {"val_auroc": float("nan"), "val_auroc_null_sd": float("nan")},
     ]
-    skill = ValidationSkill.of(records)
-    assert skill.auroc == pytest.approx(0.7)
-    assert skill.null_sd == pytest.approx(np.sqrt((0.03**2 + 0.04**2) / 2))
+    skill = ValidationSkill.of(records, "AUROC", 0.5, "val_auroc", "val_auroc_null_sd")
+    assert skill.value == pytest.approx(0.7)
+    assert skill.sd == pytest.approx(np.sqrt((0.03**2 + 0.04**2) / 2))
     assert not skill.at_chance
-    assert ValidationSkill(0.5 + (CHANCE_Z - 0.1) * 0.03, 0.03).at_chance
-    assert not ValidationSkill(0.5 + (CHANCE_Z + 0.1) * 0.03, 0.03).at_chance
-    unknown = ValidationSkill.of(records[2:])
-    assert np.isnan(unknown.auroc) and not unknown.at_chance  # no claim without a score
+    assert ValidationSkill("AUROC", 0.5 + (CHANCE_Z - 0.1) * 0.03, 0.5, 0.03).at_chance
+    assert not ValidationSkill("AUROC", 0.5 + (CHANCE_Z + 0.1) * 0.03, 0.5, 0.03).at_chance
+    unknown = ValidationSkill.of(records[2:], "AUROC", 0.5, "val_auroc", "val_auroc_null_sd")
+    assert np.isnan(unknown.value) and not unknown.at_chance  # no claim without a score
 
 
 def _fit(X, y):
@@ -63,10 +63,10 @@ def _fit(X, y):
 def test_estimator_tells_learned_signal_from_unrelated_labels():
     X, y = load_wine(return_X_y=True)
     learned = _fit(X, y)
-    assert learned.validation_skill_.auroc > 0.95 and not learned.validation_skill_.at_chance
+    assert learned.validation_skill_.value > 0.95 and not learned.validation_skill_.at_chance
     assert all(0.9 < record["val_auroc"] <= 1 for record in learned.history_)
 
     with pytest.warns(NoSkillWarning, match=r"no better than chance \(AUROC 0\.5\d\d; chance 0\.5 \+/- 0\.066\)"):
         shuffled = _fit(X, np.random.default_rng(0).permutation(y))
     assert shuffled.validation_skill_.at_chance
-    assert abs(shuffled.validation_skill_.auroc - 0.5) < CHANCE_Z * shuffled.validation_skill_.null_sd
+    assert abs(shuffled.validation_skill_.value - 0.5) < CHANCE_Z * shuffled.validation_skill_.sd

@@ -127,11 +127,12 @@ def _run(overrides, quiet, signals):
         from .experiment import load_data, open_checkpoint, run_experiment
 
     dataset = load_data(settings)
+    print(_task_line(dataset))
     n_models = settings.n_models if settings.n_models is not None else _ask_n_models()
     signals.checkpoint = open_checkpoint(settings, n_models)
     print(
         f"Training {n_models} model(s) on {dataset.source}: {dataset.X.shape[0]} rows, "
-        f"{dataset.X.shape[1]} attributes, {len(set(dataset.y.tolist()))} classes"
+        f"{dataset.X.shape[1]} attributes, {_target_text(dataset)}"
         + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
     )
     with _ProgressBar(n_models, disable=quiet) as bar, warnings.catch_warnings():
@@ -141,6 +142,25 @@ def _run(overrides, quiet, signals):
         )
     _print_result(result)
     return 0
+
+
+def _task_line(dataset):
+    """Which task the run does and why, and how to choose another."""
+    if dataset.task_reason.startswith("TASK="):
+        return f"Task: {dataset.task} ({dataset.task_reason})."
+    others = "/".join(task for task in ("classification", "regression") if task != dataset.task)
+    if dataset.task == "multilabel":
+        return f"Task: multilabel, as {dataset.task_reason} are named."
+    return f"Task: {dataset.task}, as {dataset.task_reason}; set TASK={others} (--task) to override."
+
+
+def _target_text(dataset):
+    if dataset.task == "regression":
+        return f"numeric label {dataset.label_name!r}"
+    if dataset.task == "multilabel":
+        positives = ", ".join(f"{name}={value}" for name, value in zip(dataset.label_names, dataset.positive_values))
+        return f"{len(dataset.label_names)} labels (counted as 1: {positives})"
+    return f"{len(set(dataset.y.tolist()))} classes"
 
 
 def _ask_n_models():
@@ -225,14 +245,17 @@ def _trust_lines(skill, stability, n_models, could_eliminate):
 
 
 def _skill_lines(skill):
-    if skill.auroc != skill.auroc:  # NaN: no validation split held two classes
-        return ["Validation AUROC: not available (no validation split held two classes)."]
-    lines = [f"Validation AUROC of the networks (each on its held-out rows): {skill.auroc:.3f} (chance 0.5)"]
+    if skill.value != skill.value:  # NaN: no validation split could be scored
+        return [f"Validation {skill.metric}: not available (no validation split could be scored)."]
+    lines = [
+        f"Validation {skill.metric} of the networks (each on its held-out rows): {skill.value:.3f} "
+        f"(chance {skill.chance:g})"
+    ]
     if skill.at_chance:
         lines.append(
             f"Warning: the networks predict their held-out rows no better than chance "
-            f"(0.5 +/- {skill.null_sd:.3f}), so this ranking is not backed by anything they learned and "
-            "may be noise. More models will not help: the attributes may not predict the class, or "
+            f"({skill.chance:g} +/- {skill.sd:.3f}), so this ranking is not backed by anything they learned and "
+            "may be noise. More models will not help: the attributes may not predict the label, or "
             "there are too few rows for the networks to find how they do."
         )
     return lines

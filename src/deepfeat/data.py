@@ -1,10 +1,14 @@
-"""Loading a tabular classification dataset from CSV.
+"""Loading a tabular dataset from CSV: attribute columns and one or more label columns.
 
 Two layouts are supported: a CSV whose first row names the columns, and the UCI
 layout of a headerless CSV plus an attribute file holding one line of
 comma-separated column names. Cells are parsed here rather than by pandas so that
 every error can name the file, the row (its line number in the file) and the
-column. Rows with a missing value (``?`` or an empty cell) are dropped.
+column. Rows with a missing attribute value (``?`` or an empty cell) are dropped; a
+missing label is an error.
+
+The label columns are read as the task asks (:func:`choose_task` picks one for ``"auto"``):
+class labels, one number per row (regression), or several two-valued columns (multi-label).
 """
 
 import csv
@@ -25,6 +29,11 @@ __all__ = ["Dataset", "load_dataset"]
 logger = logging.getLogger(__name__)
 
 MISSING_MARKERS = ("", "?")
+# A label cell that is one of these (any case) is missing too: it names no class or number.
+MISSING_LABELS = (*MISSING_MARKERS, "nan", "na", "n/a", "null", "none")
+#: ``TASK=auto`` treats whole-number labels as classes when there are at most this many.
+AUTO_MAX_CLASSES = 20
+TASK_NAMES = ("classification", "regression", "multilabel")
 # Name given to the label column when the attribute file names only the attributes.
 DEFAULT_LABEL_NAME = "label"
 _INT64_LIMIT = 2**63
@@ -33,30 +42,46 @@ _ROWS_LOGGED = 10
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A loaded dataset, rows with missing values removed.
+    """A loaded dataset, rows with missing attribute values removed.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), dtype float64
         Attribute values, all finite.
-    y : ndarray of shape (n_samples,)
-        Class labels: int64 when every label is a whole number, else str objects.
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        The target, as ``task`` reads it: class labels (int64 when every label is a whole
+        number, else str objects); float64 numbers (regression); 0/1 int64, one column per
+        label (multi-label).
     feature_names : tuple of str
         Attribute names, in column order.
-    label_name : str
-        Name of the label column.
+    label_names : tuple of str
+        Names of the label columns (one, except for multi-label).
     source : str
         Path of the data file.
     n_dropped : int
         Number of rows dropped because they had a missing value.
+    task : str
+        ``"classification"``, ``"regression"`` or ``"multilabel"``.
+    task_reason : str
+        Why: the rule of :func:`choose_task` that applied, or that the task was asked for.
+    positive_values : tuple of str
+        Multi-label: each label column's value that counts as 1; empty otherwise.
     """
 
     X: np.ndarray
     y: np.ndarray
     feature_names: tuple[str, ...]
-    label_name: str
+    label_names: tuple[str, ...]
     source: str
     n_dropped: int
+    task: str = "classification"
+    task_reason: str = ""
+    positive_values: tuple[str, ...] = ()
+
+    @property
+    def label_name(self):
+        """The label column's name (the names, comma-separated, for multi-label)."""
+        return ", ".join(self.label_names)
 
 
 @dataclass(frozen=True)
@@ -65,8 +90,8 @@ class _Row:
     cells: list[str]
 
 
-def load_dataset(data_file, attribute_file=None, label_column=None) -> Dataset:
-    """Load a CSV classification dataset.
+def load_dataset(data_file, attribute_file=None, label_column=None, task="auto") -> Dataset:
+    """Load a CSV dataset.
 
     Parameters
     ----------
@@ -76,14 +101,16 @@ def load_dataset(data_file, attribute_file=None, label_column=None) -> Dataset:
         File with one line of comma-separated names for a headerless ``data_file``:
         either one name per column, or one per attribute column only, in which case
         the last column is the label and is called ``"label"``.
-    label_column : str or int, optional
-        Column name, or 0-based column index, of the class label. None (default)
-        means the last column.
+    label_column : str, int or sequence of them, optional
+        Column name, or 0-based column index, of the label; several for multi-label.
+        None (default) means the last column.
+    task : {"auto", "classification", "regression", "multilabel"}
+        How to read the label; ``"auto"`` chooses by :func:`choose_task`.
 
     Returns
     -------
     Dataset
-        The attributes, labels and column names.
+        The attributes, target and column names.
 
     Raises
     ------
@@ -91,6 +118,8 @@ def load_dataset(data_file, attribute_file=None, label_column=None) -> Dataset:
         If a file cannot be read or its contents cannot be used; the message names
         the file and, where it applies, the row, column and value.
     """
+    if task != "auto" and task not in TASK_NAMES:
+        raise ValueError(f"task {task!r} must be one of: auto, {', '.join(TASK_NAMES)}")
     source = str(data_file)
     rows = _read_csv_rows(Path(data_file), "data file")
     if attribute_file is None:
@@ -101,21 +130,74 @@ def load_dataset(data_file, attribute_file=None, label_column=None) -> Dataset:
         names = _attribute_names(Path(attribute_file), len(rows[0].cells), source)
     _check_names(names, source)
     _check_row_lengths(rows, len(names), source)
-    label_index = _label_index(label_column, names, source)
+    label_indices = _label_indices(label_column, names, source)
+    label_names = tuple(names[i] for i in label_indices)
+    _check_labels_present(rows, label_indices, names, source)
 
     kept = _drop_missing(rows, source)
-    attribute_indices = [i for i in range(len(names)) if i != label_index]
+    attribute_indices = [i for i in range(len(names)) if i not in label_indices]
+    if not attribute_indices:
+        raise DataError(f"{source}: every column is a label ({', '.join(label_names)}); no attribute column is left")
     X = _parse_attributes(kept, attribute_indices, names, source)
-    y = _parse_labels([row.cells[label_index] for row in kept])
-    _check_classes(y, names[label_index], source)
+    columns = [[row.cells[i].strip() for row in kept] for i in label_indices]
+    if task == "auto":
+        task, reason = choose_task(columns, label_names)
+    else:
+        reason = f"TASK={task}"
+    y, positive = _READERS[task](columns, kept, label_names, source)
     return Dataset(
         X=X,
         y=y,
         feature_names=tuple(names[i] for i in attribute_indices),
-        label_name=names[label_index],
+        label_names=label_names,
         source=source,
         n_dropped=len(rows) - len(kept),
+        task=task,
+        task_reason=reason,
+        positive_values=positive,
     )
+
+
+def choose_task(columns, names):
+    """The task ``TASK=auto`` picks for the label columns' cells, and why, in words.
+
+    - several label columns: ``"multilabel"``;
+    - a label that is not a number (text, ``true``/``false``): ``"classification"``;
+    - numbers with only two distinct values (``0``/``1``, ``0.0``/``1.0``, ``-1``/``1``):
+      ``"classification"``;
+    - whole numbers with at most :data:`AUTO_MAX_CLASSES` distinct values: ``"classification"``;
+    - other numbers (some not whole, or more distinct whole numbers): ``"regression"``.
+
+    Parameters
+    ----------
+    columns : list of list of str
+        Each label column's stripped cells.
+    names : sequence of str
+        The label columns' names.
+
+    Returns
+    -------
+    (str, str)
+    """
+    if len(columns) > 1:
+        return "multilabel", f"{len(columns)} label columns"
+    cells, name = columns[0], names[0]
+    numbers = [_as_number(cell) for cell in cells]
+    if any(number is None for number in numbers):
+        text = next(cell for cell, number in zip(cells, numbers) if number is None)
+        return "classification", f"label {name!r} has text values such as {text!r}"
+    distinct = len(set(numbers))
+    if distinct == 2:
+        return "classification", f"label {name!r} has two values"
+    whole = all(number.is_integer() for number in numbers)
+    if whole and distinct <= AUTO_MAX_CLASSES:
+        return "classification", f"label {name!r} has {distinct} distinct whole numbers (at most {AUTO_MAX_CLASSES})"
+    what = (
+        f"{distinct} distinct whole numbers (more than {AUTO_MAX_CLASSES})"
+        if whole
+        else f"{distinct} distinct numbers, not all whole"
+    )
+    return "regression", f"label {name!r} has {what}"
 
 
 # --- reading ------------------------------------------------------------------
@@ -202,9 +284,18 @@ def _check_row_lengths(rows: list[_Row], n_columns: int, source: str) -> None:
             raise DataError(f"{source}: row {row.line} has {len(row.cells)} fields, expected {n_columns}")
 
 
-def _label_index(label_column, names: list[str], source: str) -> int:
+def _label_indices(label_column, names: list[str], source: str) -> list[int]:
     if label_column is None:
-        return len(names) - 1
+        return [len(names) - 1]
+    wanted = label_column if isinstance(label_column, (list, tuple)) else [label_column]
+    indices = [_label_index(column, names, source) for column in wanted]
+    for position, index in enumerate(indices):
+        if index in indices[:position]:
+            raise DataError(f"{source}: label column {names[index]!r} is listed twice in {', '.join(map(str, wanted))}")
+    return indices
+
+
+def _label_index(label_column, names: list[str], source: str) -> int:
     if isinstance(label_column, Integral) and not isinstance(label_column, bool):
         if not 0 <= label_column < len(names):
             raise DataError(
@@ -218,7 +309,7 @@ def _label_index(label_column, names: list[str], source: str) -> int:
                 f"{source}: no column named {label_column!r} for the label; columns are: {', '.join(names)}"
             )
         return names.index(label_column)
-    raise TypeError(f"label_column must be a str, int or None, not {type(label_column)}")
+    raise TypeError(f"label_column must be a str, int, a sequence of them, or None, not {type(label_column)}")
 
 
 # --- values -------------------------------------------------------------------
@@ -226,6 +317,18 @@ def _label_index(label_column, names: list[str], source: str) -> int:
 
 def _is_missing(cell: str) -> bool:
     return cell.strip() in MISSING_MARKERS
+
+
+def _check_labels_present(rows: list[_Row], label_indices: list[int], names: list[str], source: str) -> None:
+    """A row without its label cannot be used, and dropping it would hide a gap in the data: refuse."""
+    for index in label_indices:
+        missing = [row.line for row in rows if row.cells[index].strip().lower() in MISSING_LABELS]
+        if missing:
+            shown = ", ".join(map(str, missing[:_ROWS_LOGGED])) + (", ..." if len(missing) > _ROWS_LOGGED else "")
+            raise DataError(
+                f"{source}: label column {names[index]!r} is missing on {len(missing)} of {len(rows)} rows "
+                f"(rows {shown}); fill them in or remove those rows"
+            )
 
 
 def _drop_missing(rows: list[_Row], source: str) -> list[_Row]:
@@ -280,6 +383,15 @@ def _as_int(text: str) -> int | None:
     return value if abs(value) < _INT64_LIMIT else None
 
 
+def _as_number(text: str) -> float | None:
+    """The finite number ``text`` denotes, or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _parse_labels(cells: list[str]) -> np.ndarray:
     labels = [cell.strip() for cell in cells]
     as_ints = [_as_int(label) for label in labels]
@@ -288,7 +400,62 @@ def _parse_labels(cells: list[str]) -> np.ndarray:
     return np.array(labels, dtype=object)
 
 
-def _check_classes(y: np.ndarray, label_name: str, source: str) -> None:
+def _read_classes(columns, rows, names, source):
+    (name,) = _single_label(names, "classification", source)
+    y = _parse_labels(columns[0])
     classes = np.unique(y)
     if len(classes) < 2:
-        raise DataError(f"{source}: label column {label_name!r} has only one class ('{classes[0]}'); need at least 2")
+        raise DataError(f"{source}: label column {name!r} has only one class ('{classes[0]}'); need at least 2")
+    return y, ()
+
+
+def _read_numbers(columns, rows, names, source):
+    (name,) = _single_label(names, "regression", source)
+    values = []
+    for cell, row in zip(columns[0], rows):
+        value = _as_number(cell)
+        if value is None:
+            raise DataError(
+                f"{source}: row {row.line}, column {name!r}: {cell!r} is not a finite number, which "
+                "TASK=regression needs (set TASK=classification for class labels)"
+            )
+        values.append(value)
+    y = np.array(values, dtype=np.float64)
+    if y.min() == y.max():
+        raise DataError(
+            f"{source}: label column {name!r} is {columns[0][0]!r} on every row; a regression target must vary"
+        )
+    return y, ()
+
+
+def _read_indicators(columns, rows, names, source):
+    """Each column as 0/1: of its two values, the larger number (or the later text, alphabetically) is 1."""
+    y, positive = [], []
+    for cells, name in zip(columns, names):
+        numbers = [_as_number(cell) for cell in cells]
+        numeric = all(number is not None for number in numbers)
+        keys = numbers if numeric else cells
+        values = sorted(set(keys))
+        if len(values) != 2:
+            detail = (
+                f"has only one value ({cells[0]!r})"
+                if len(values) < 2
+                else f"has {len(values)} values, such as {cells[keys.index(values[2])]!r} on row "
+                f"{rows[keys.index(values[2])].line}"
+            )
+            raise DataError(f"{source}: multi-label column {name!r} {detail}; each label column needs exactly two")
+        y.append([key == values[1] for key in keys])
+        positive.append(cells[keys.index(values[1])])
+    return np.array(y, dtype=np.int64).T, tuple(positive)
+
+
+def _single_label(names, task, source):
+    if len(names) != 1:
+        raise DataError(
+            f"{source}: TASK={task} takes one label column, but {len(names)} are named ({', '.join(names)}); "
+            "set TASK=multilabel for several yes/no labels, or name one column"
+        )
+    return names
+
+
+_READERS = {"classification": _read_classes, "regression": _read_numbers, "multilabel": _read_indicators}

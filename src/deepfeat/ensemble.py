@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from .keras_trainer import KerasTrainer
 from .model import build_network, set_network_weights
 from .network import network_spec
-from .preprocessing import InputScaling, fit_scaling
+from .preprocessing import InputScaling, TargetScaling, fit_scaling
 from .settings import TrainingOptions, setting
 from .stacked import StackedTrainer, bytes_per_model, predict_outputs
 from .tasks import CLASSIFICATION
@@ -52,21 +52,26 @@ class EnsembleResult:
         Stacked weights, model axis first (see :func:`deepfeat.network.network_spec`).
     scaling : InputScaling
         The input normalisation of each model.
+    target_scaling : TargetScaling
+        What each model's outputs stand for in the target's units.
     options : TrainingOptions
     task : deepfeat.tasks.Task
     spec : deepfeat.network.NetworkSpec
         The networks' layers and weights.
     records : list of dict
         Per model: ``seed``, ``best_epoch`` (1-based), ``epochs_run``, ``loss`` and ``val_loss``
-        at the best epoch, and the task's scores (for classification each class head's precision
-        and recall on the training and validation rows, and ``val_auroc`` with
-        ``val_auroc_null_sd``, see :func:`deepfeat.skill.validation_scores`).
+        at the best epoch, and the task's scores (``task.scores``: for classification and
+        multi-label each head's precision and recall on the training and validation rows, and
+        ``val_auroc`` with ``val_auroc_null_sd``, see :func:`deepfeat.skill.validation_scores`;
+        for regression RMSE, MAE and R² on both, and ``val_r2_se``). For regression the losses
+        are those of the standardised target.
     train_index, val_index : list of ndarray
         Each model's training and validation rows.
     """
 
     params: dict
     scaling: InputScaling
+    target_scaling: TargetScaling
     options: object
     task: object
     spec: object
@@ -79,13 +84,27 @@ class EnsembleResult:
         """Each model's gate weights normalised to sum to one, shape (n_models, n_features)."""
         return normalise_rows(self.params[self.spec.layers[0].kernel])
 
-    def predict_proba(self, X):
-        """Every model's head outputs, shape (n_models, n_samples, n_outputs)."""
-        return predict_outputs(self.params, self.scaling.shift, self.scaling.scale, self.scaling.rows(X), self.spec)
+    @property
+    def skill(self):
+        """How well the networks predict their validation rows (:meth:`deepfeat.tasks.Classification.skill`)."""
+        return self.task.skill(self.records)
+
+    def predict_outputs(self, X):
+        """Every model's head outputs in the target's units, shape (n_models, n_samples, n_outputs).
+
+        For classification these are the sigmoid heads' outputs, for regression the predicted targets.
+        """
+        outputs = predict_outputs(self.params, self.scaling.shift, self.scaling.scale, self.scaling.rows(X), self.spec)
+        return outputs if self.target_scaling.is_identity else self.target_scaling.to_target(outputs)
 
     def keras_model(self, i):
         """Model ``i`` as a standalone ``keras.Model`` that takes the attributes as loaded."""
-        spec = self.spec
+        spec, target = self.spec, self.target_scaling
+        units = (
+            {}
+            if target.is_identity
+            else {"target_shift": target.output_shift()[i], "target_scale": target.output_scale()[i]}
+        )
         model = build_network(
             spec.layers[0].units,
             spec.layers[-1].units,
@@ -94,6 +113,7 @@ class EnsembleResult:
             shift=self.scaling.shift[i],
             scale=self.scaling.scale[i],
             row_l2=self.scaling.row_l2,
+            **units,
         )
         set_network_weights(model, {name: value[i] for name, value in self.params.items()}, spec)
         return model
@@ -160,6 +180,7 @@ class EnsemblePlan:
         Each model's training and validation rows.
     scaling : InputScaling
     target : deepfeat.tasks.Target
+    target_scaling : TargetScaling
     """
 
     seeds: list
@@ -167,6 +188,7 @@ class EnsemblePlan:
     val_index: np.ndarray
     scaling: InputScaling
     target: object
+    target_scaling: TargetScaling
 
     def group_task(self, data, options, task, first, last):
         """The :class:`~deepfeat.training.GroupTask` of models ``first:last``."""
@@ -179,13 +201,15 @@ class EnsemblePlan:
             tuple(self.seeds[models]),
             self.scaling.shift[models],
             self.scaling.scale[models],
+            self.target_scaling.shift[models],
+            self.target_scaling.scale[models],
             self.train_index[models],
             self.val_index[models],
         )
 
 
 def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
-    """Draw every model's seed and split and fit its input scaling (see :class:`EnsemblePlan`)."""
+    """Draw every model's seed and split and fit its input and target scaling (see :class:`EnsemblePlan`)."""
     target = task.encode(y)
     seeds = model_seeds(seed, n_models)
     train_index, val_index = plan_splits(
@@ -193,7 +217,7 @@ def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
     )
     task.check_training_rows(target, train_index, options.validation_split)
     scaling = fit_scaling(options.normalization, X, train_index)
-    return EnsemblePlan(seeds, train_index, val_index, scaling, target)
+    return EnsemblePlan(seeds, train_index, val_index, scaling, target, task.target_scaling(target, train_index))
 
 
 def group_size(n_models, spec, n_train, n_val, options):
@@ -276,8 +300,9 @@ def train_ensemble(
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-        The target, as ``task`` reads it (class labels for classification).
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        The target, as ``task`` reads it (see :meth:`deepfeat.tasks.Classification.encode` and
+        the other tasks' ``encode``).
     n_models : int
     options : TrainingOptions
     seed : int
@@ -361,9 +386,10 @@ def _gather(X, plan, results, spec, options, task):
                 parts.setdefault(name, np.empty((n_models, *np.shape(value)[1:]), np.asarray(value).dtype))[
                     start:stop
                 ] = value
-    result = EnsembleResult(best, plan.scaling, options, task, spec, [], list(plan.train_index), list(plan.val_index))
-    outputs = result.predict_proba(X)
-    targets = plan.target.values
+    result = EnsembleResult(
+        best, plan.scaling, plan.target_scaling, options, task, spec, [], list(plan.train_index), list(plan.val_index)
+    )
+    outputs = result.predict_outputs(X)
     for m in range(n_models):
         result.records.append(
             {
@@ -372,7 +398,7 @@ def _gather(X, plan, results, spec, options, task):
                 "epochs_run": int(history["epochs_run"][m]),
                 "loss": float(history["train_loss"][m]),
                 "val_loss": float(history["val_loss"][m]),
-                **task.scores(outputs[m], targets, plan.train_index[m], plan.val_index[m]),
+                **task.scores(outputs[m], plan.target, plan.train_index[m], plan.val_index[m]),
             }
         )
     return result

@@ -1,4 +1,10 @@
-"""scikit-learn interface: ``DeepFeatureImportance``, a classifier that also selects features."""
+"""scikit-learn interface: a classifier and a regressor that also select features.
+
+:class:`DeepFeatureImportance` (one class label, or several 0/1 labels) and
+:class:`DeepFeatureImportanceRegressor` (one numeric target) share one base, as scikit-learn's
+forests do: the base trains the ensemble and selects, each subclass reads its target into a
+task (:mod:`deepfeat.tasks`) and predicts.
+"""
 
 import inspect
 import textwrap
@@ -6,18 +12,18 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .elimination import train_eliminating
 from .errors import NoSkillWarning
 from .importance import mean_importance, ranking_table, split_half_stability
 from .settings import TrainingOptions, by_scope, combination_problem, setting
-from .tasks import CLASSIFICATION
+from .tasks import CLASSIFICATION, MULTILABEL, REGRESSION
 
 # The networks compute in float32: larger magnitudes would become inf and poison training.
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -65,97 +71,11 @@ def _storing_init(signature):
     return __init__
 
 
-class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
-    """Rank features by training an ensemble of importance-gated neural networks.
+class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
+    """What the classifier and the regressor share: the parameters, training, ranking, selection.
 
-    Every attribute passes through its own non-negative, linear gate in front of a small
-    network (by default three Dense(128, ReLU) blocks with noise and dropout: ``hidden_layers``,
-    ``hidden_units``; one sigmoid head per class,
-    soft-F1 loss). Each of ``n_models`` networks trains on its own stratified split with early
-    stopping; its gates, normalised to sum to one, are its importances, and the ensemble's
-    average is ``feature_importances_``. The estimator predicts with the average of the
-    networks' heads and, as a selector, keeps the most important features, so it can stand
-    in a :class:`~sklearn.pipeline.Pipeline` either as a classifier or as a feature
-    selection step, or be wrapped in :class:`~sklearn.feature_selection.SelectFromModel`.
-
-    The parameters other than ``n_features_to_select`` and ``threshold`` are the command-line
-    runner's settings of the same names (``random_state`` is its ``SEED``), with the same
-    defaults: the paper's. ``importance_init="glorot-relu"`` reproduces the 2021 code: its start
-    comes with a ReLU after the gates, which leaves many gates stuck at exactly 0.
-
-    Parameters
-    ----------
-    n_models : int, default=100
-        Number of networks in the ensemble (the paper trained 100).
-    {settings}
-    n_features_to_select : int or float, default=None
-        Keep at most this many of the most important features; a float in (0, 1] is a
-        fraction of the features (at least one is kept). ``None`` sets no limit.
-    threshold : float or {"mean", "median"}, default=None
-        Keep only features whose importance is at least this. ``None`` means "mean" (at least
-        the importance every feature would have if all mattered equally) when
-        ``n_features_to_select`` is None, and no threshold otherwise. With both set, the
-        features kept are the most important ones among those above the threshold.
-    random_state : int, RandomState instance or None, default=None
-        Seed for splits, initial weights, batch order, dropout and noise. An int makes fits
-        reproducible on the same machine.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features seen during fit; only when ``X`` has string column names.
-    feature_importances_ : ndarray of shape (n_features_in_,)
-        Mean normalised importance; sums to one.
-    importances_ : ndarray of shape (n_models, n_features_in_)
-        Each network's normalised importances. With recursive elimination, network ``m`` of
-        every round scores the features: ``r + v`` for a feature last trained on in round
-        ``r`` with normalised gate weight ``v``, the row then normalised to sum to one.
-    importances_std_ : ndarray of shape (n_features_in_,)
-        Standard deviation of the importances across networks.
-    stability_ : float
-        Spearman correlation between the mean importances of the two halves of the ensemble;
-        NaN for a single network or a single feature.
-    history_ : list of dict
-        Per network: seed, best and last epoch, losses, per-class precision and recall on its
-        training and validation rows, and its AUROC on its validation rows.
-    validation_skill_ : deepfeat.skill.ValidationSkill
-        How well the networks of ``ensemble_`` predict their own validation rows: mean macro
-        AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
-        true the networks found nothing they could predict with, and ``feature_importances_``
-        may be noise, however stable; more networks will not change that. ``fit`` then warns
-        with :class:`deepfeat.errors.NoSkillWarning`.
-    seed_ : int
-        The seed the fit used (drawn from ``random_state``).
-    ensemble_ : deepfeat.ensemble.EnsembleResult
-        The trained weights, for prediction and for exporting Keras models; with recursive
-        elimination, the last round's networks, with zero weights for the dropped features.
-    elimination_ : deepfeat.elimination.EliminationResult
-        Every round's features and ensemble (a single round without elimination).
-
-    See Also
-    --------
-    sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
-    deepfeat.importance.ranking_table : The ranking table behind :meth:`ranking`.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_wine
-    >>> from deepfeat import DeepFeatureImportance
-    >>> X, y = load_wine(return_X_y=True)
-    >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, n_features_to_select=5, random_state=0)
-    >>> model = model.fit(X, y)
-    >>> model.importances_.shape
-    (4, 13)
-    >>> float(round(model.feature_importances_.sum(), 6))
-    1.0
-    >>> model.transform(X).shape
-    (178, 5)
-    >>> model.predict_proba(X[:2]).shape
-    (2, 3)
+    A subclass reads its target in ``_task_for(y)`` (validated ``y`` in, task and the ``y`` the
+    task encodes out) and predicts from ``_outputs(X)``, the networks' mean outputs.
     """
 
     _parameter_constraints = {
@@ -196,8 +116,10 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Numeric features; a pandas DataFrame's column names become ``feature_names_in_``.
             Sparse matrices, NaN and infinite values are rejected.
-        y : array-like of shape (n_samples,)
-            Class labels (integers or strings), at least two distinct ones.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The target: for the classifier class labels (integers or strings, at least two
+            distinct ones) or a 0/1 matrix of several labels; for the regressor numbers that
+            are not all equal.
         progress : callable, optional
             Called after every epoch as ``progress(finished, n_models, epoch, n_training)``.
         checkpoint : deepfeat.checkpoint.RunCheckpoint, optional
@@ -210,7 +132,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        self : DeepFeatureImportance
+        self : object
             The fitted estimator.
 
         Raises
@@ -219,12 +141,9 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
             If ``X`` or ``y`` is unusable (see above), ``n_features_to_select`` asks for more
             features than ``X`` has, or ``elimination_keep`` < 1 meets "row-l2".
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
-        _check_float32_range(X)
-        check_classification_targets(y)
-        self.classes_ = CLASSIFICATION.encode(y).labels
-        if len(self.classes_) < 2:
-            raise ValueError(f"y has only one class ({self.classes_[0]!r}); at least two are needed.")
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2, **self._y_validation)
+        _check_float32_range(X, "X")
+        task, y = self._task_for(y)
         self._n_selected(X.shape[1])  # fail before training, not at the first transform
         problem = combination_problem(self.get_params())
         if problem is not None:
@@ -237,7 +156,7 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
             self._training_options(),
             self.seed_,
             self.elimination_keep,
-            task=CLASSIFICATION,
+            task=task,
             progress=progress,
             checkpoint=checkpoint,
             stop=stop,
@@ -248,11 +167,11 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         self.importances_std_ = self.importances_.std(axis=0)
         self.stability_ = split_half_stability(self.importances_)
         self.history_ = self.ensemble_.records
-        self.validation_skill_ = CLASSIFICATION.skill(self.history_)
-        if self.validation_skill_.at_chance:
+        self.validation_skill_ = skill = self.ensemble_.skill
+        if skill.at_chance:
             warnings.warn(
-                f"The networks predict their validation rows no better than chance (AUROC "
-                f"{self.validation_skill_.auroc:.3f}; chance 0.5 +/- {self.validation_skill_.null_sd:.3f}): "
+                f"The networks predict their validation rows no better than chance ({skill.metric} "
+                f"{skill.value:.3f}; chance {skill.chance:g} +/- {skill.sd:.3f}): "
                 "feature_importances_ may be noise. See validation_skill_.",
                 NoSkillWarning,
                 stacklevel=2,
@@ -261,6 +180,13 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
 
     def _training_options(self):
         return TrainingOptions(**{spec.name: getattr(self, spec.name) for spec in by_scope("training")})
+
+    def _outputs(self, X):
+        """The networks' mean outputs for ``X`` in the target's units, shape (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        _check_float32_range(X, "X")
+        return self.ensemble_.predict_outputs(X).mean(axis=0).astype(np.float64)
 
     def ranking(self, feature_names=None):
         """The ranking table of the fitted ensemble, most important feature first.
@@ -290,46 +216,6 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         if hasattr(self, "feature_names_in_"):
             return list(self.feature_names_in_)
         return [f"x{i}" for i in range(self.n_features_in_)]
-
-    def predict_proba(self, X):
-        """Class probabilities: the networks' mean head outputs, scaled to sum to one per row.
-
-        Each class has its own sigmoid head, so the mean outputs need not sum to one; a row
-        where every head outputs 0 gets equal probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples with the features seen in fit.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        _check_float32_range(X)
-        heads = self.ensemble_.predict_proba(X).mean(axis=0).astype(np.float64)
-        totals = heads.sum(axis=1, keepdims=True)
-        uniform = np.full_like(heads, 1.0 / heads.shape[1])
-        return np.where(totals > 0, heads / np.where(totals > 0, totals, 1.0), uniform)
-
-    def predict(self, X):
-        """The class with the highest mean head output.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples with the features seen in fit.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Predicted labels, drawn from ``classes_``.
-        """
-        proba = self.predict_proba(X)  # first, so that an unfitted estimator raises NotFittedError
-        return self.classes_[np.argmax(proba, axis=1)]
 
     def _n_selected(self, n_features):
         """How many features ``n_features_to_select`` allows, or None for no limit."""
@@ -363,12 +249,267 @@ class DeepFeatureImportance(SelectorMixin, ClassifierMixin, BaseEstimator):
         return mask
 
 
-def _check_float32_range(X):
-    if X.size and np.abs(X).max() > _FLOAT32_MAX:
-        raise ValueError(f"X has values beyond the float32 range (|x| > {_FLOAT32_MAX:.3g}); rescale it first.")
+class DeepFeatureImportance(ClassifierMixin, _DeepFeatureImportanceBase):
+    """Rank features for a class label (or several labels) with an ensemble of importance-gated networks.
+
+    Every attribute passes through its own non-negative, linear gate in front of a small
+    network (by default three Dense(128, ReLU) blocks with noise and dropout: ``hidden_layers``,
+    ``hidden_units``; one sigmoid head per class, soft-F1 loss). Each of ``n_models`` networks
+    trains on its own stratified split with early stopping; its gates, normalised to sum to
+    one, are its importances, and the ensemble's average is ``feature_importances_``. The
+    estimator predicts with the average of the networks' heads and, as a selector, keeps the
+    most important features, so it can stand in a :class:`~sklearn.pipeline.Pipeline` either as
+    a classifier or as a feature selection step, or be wrapped in
+    :class:`~sklearn.feature_selection.SelectFromModel`.
+
+    Given a 2-D ``y`` of 0 and 1 (one column per label, as scikit-learn's multi-label
+    estimators take), each label gets its own sigmoid head (multi-label): a row may have any
+    number of labels, and the importances are for predicting all of them.
+
+    The parameters other than ``n_features_to_select`` and ``threshold`` are the command-line
+    runner's settings of the same names (``random_state`` is its ``SEED``), with the same
+    defaults: the paper's. ``importance_init="glorot-relu"`` reproduces the 2021 code: its start
+    comes with a ReLU after the gates, which leaves many gates stuck at exactly 0.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels; for multi-label ``y``, the label columns' indices.
+    {attributes}
+    history_ : list of dict
+        Per network: seed, best and last epoch, losses, each head's precision and recall on
+        its training and validation rows (``output_class_k_...``, or ``output_label_k_...``
+        for multi-label), and its mean per-head AUROC on its validation rows.
+    validation_skill_ : deepfeat.skill.ValidationSkill
+        How well the networks of ``ensemble_`` predict their own validation rows: mean macro
+        AUROC (chance 0.5) and its no-skill deviation. When ``validation_skill_.at_chance`` is
+        true the networks found nothing they could predict with, and ``feature_importances_``
+        may be noise, however stable; more networks will not change that. ``fit`` then warns
+        with :class:`deepfeat.errors.NoSkillWarning`.
+    {more_attributes}
+
+    See Also
+    --------
+    DeepFeatureImportanceRegressor : The same for a numeric target.
+    sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
+    deepfeat.importance.ranking_table : The ranking table behind :meth:`ranking`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from deepfeat import DeepFeatureImportance
+    >>> X, y = load_wine(return_X_y=True)
+    >>> model = DeepFeatureImportance(n_models=4, max_epochs=3, n_features_to_select=5, random_state=0)
+    >>> model = model.fit(X, y)
+    >>> model.importances_.shape
+    (4, 13)
+    >>> float(round(model.feature_importances_.sum(), 6))
+    1.0
+    >>> model.transform(X).shape
+    (178, 5)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+
+    _y_validation = {"multi_output": True}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _task_for(self, y):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim == 2:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    f"a 2-D y must be a multi-label indicator matrix of 0 and 1 (one column per label); got "
+                    f"{type_of_target(y)!r} values such as {y.flat[0]!r}."
+                )
+            self.classes_ = np.arange(y.shape[1])
+            return MULTILABEL, y
+        check_classification_targets(y)
+        self.classes_ = CLASSIFICATION.encode(y).labels
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has only one class ({self.classes_[0]!r}); at least two are needed.")
+        return CLASSIFICATION, y
+
+    def _multilabel(self):
+        return self.ensemble_.task == MULTILABEL
+
+    def predict_proba(self, X):
+        """Class probabilities: the networks' mean head outputs, scaled to sum to one per row.
+
+        Each class has its own sigmoid head, so the mean outputs need not sum to one; a row
+        where every head outputs 0 gets equal probabilities. For multi-label, each label's
+        probability is its head's mean output, unscaled.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples with the features seen in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        heads = self._outputs(X)
+        if self._multilabel():
+            return heads
+        totals = heads.sum(axis=1, keepdims=True)
+        uniform = np.full_like(heads, 1.0 / heads.shape[1])
+        return np.where(totals > 0, heads / np.where(totals > 0, totals, 1.0), uniform)
+
+    def predict(self, X):
+        """The class with the highest mean head output (for multi-label: each label whose
+        probability is above 0.5).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples with the features seen in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels, drawn from ``classes_``; for multi-label, 0/1 integers.
+        """
+        proba = self.predict_proba(X)  # first, so that an unfitted estimator raises NotFittedError
+        if self._multilabel():
+            return (proba > 0.5).astype(np.int64)
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
-if DeepFeatureImportance.__doc__:  # None under python -OO
-    DeepFeatureImportance.__doc__ = DeepFeatureImportance.__doc__.replace(
-        "    {settings}\n", "".join(_parameter_doc(spec) for spec in SHARED_SETTINGS)
-    )
+class DeepFeatureImportanceRegressor(RegressorMixin, _DeepFeatureImportanceBase):
+    """Rank features for a numeric target with an ensemble of importance-gated networks.
+
+    The networks are those of :class:`DeepFeatureImportance` with one linear head: every
+    attribute passes through its own non-negative gate, and each of ``n_models`` networks
+    trains, with the mean squared error, on the target standardised on its own training rows
+    (a random split that keeps the target's quintiles in proportion), with early stopping.
+    Its gates, normalised to sum to one, are its importances, and the ensemble's average is
+    ``feature_importances_``. It predicts with the mean of the networks' outputs (in the
+    target's units), ``score`` is R², and as a selector it keeps the most important features.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    {attributes}
+    history_ : list of dict
+        Per network: seed, best and last epoch, losses (of the standardised target), and RMSE,
+        MAE and R² on its training and validation rows, with the validation R²'s standard
+        error.
+    validation_skill_ : deepfeat.skill.ValidationSkill
+        How well the networks of ``ensemble_`` predict their own validation rows: mean R²
+        (chance 0, predicting the mean) and its standard error. When
+        ``validation_skill_.at_chance`` is true the networks predict no better than the mean,
+        and ``feature_importances_`` may be noise; ``fit`` then warns with
+        :class:`deepfeat.errors.NoSkillWarning`.
+    {more_attributes}
+
+    See Also
+    --------
+    DeepFeatureImportance : The same for class labels.
+    sklearn.feature_selection.SelectFromModel : Selection by any model's importances.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from deepfeat import DeepFeatureImportanceRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = DeepFeatureImportanceRegressor(n_models=4, max_epochs=3, n_features_to_select=4, random_state=0)
+    >>> model = model.fit(X, y)
+    >>> model.importances_.shape
+    (4, 10)
+    >>> model.transform(X).shape
+    (442, 4)
+    >>> model.predict(X[:2]).shape
+    (2,)
+    """
+
+    _y_validation = {"y_numeric": True}
+
+    def _task_for(self, y):
+        y = column_or_1d(y, warn=True)
+        _check_float32_range(y, "y")
+        if y.min() == y.max():
+            raise ValueError(f"y is the same number ({y[0]!r}) on every row; a regression target must vary.")
+        return REGRESSION, y
+
+    def predict(self, X):
+        """The networks' mean prediction.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples with the features seen in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._outputs(X)[:, 0]
+
+
+def _check_float32_range(values, name):
+    if values.size and np.abs(values).max() > _FLOAT32_MAX:
+        raise ValueError(
+            f"{name} has values beyond the float32 range (|{name.lower()}| > {_FLOAT32_MAX:.3g}); rescale it first."
+        )
+
+
+_PARAMETERS_DOC = """n_models : int, default=100
+        Number of networks in the ensemble (the paper trained 100).
+{settings}    n_features_to_select : int or float, default=None
+        Keep at most this many of the most important features; a float in (0, 1] is a
+        fraction of the features (at least one is kept). ``None`` sets no limit.
+    threshold : float or {{"mean", "median"}}, default=None
+        Keep only features whose importance is at least this. ``None`` means "mean" (at least
+        the importance every feature would have if all mattered equally) when
+        ``n_features_to_select`` is None, and no threshold otherwise. With both set, the
+        features kept are the most important ones among those above the threshold.
+    random_state : int, RandomState instance or None, default=None
+        Seed for splits, initial weights, batch order, dropout and noise. An int makes fits
+        reproducible on the same machine.""".format(settings="".join(_parameter_doc(spec) for spec in SHARED_SETTINGS))
+
+_ATTRIBUTES_DOC = """n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit; only when ``X`` has string column names.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        Mean normalised importance; sums to one.
+    importances_ : ndarray of shape (n_models, n_features_in_)
+        Each network's normalised importances. With recursive elimination, network ``m`` of
+        every round scores the features: ``r + v`` for a feature last trained on in round
+        ``r`` with normalised gate weight ``v``, the row then normalised to sum to one.
+    importances_std_ : ndarray of shape (n_features_in_,)
+        Standard deviation of the importances across networks.
+    stability_ : float
+        Spearman correlation between the mean importances of the two halves of the ensemble;
+        NaN for a single network or a single feature."""
+
+_MORE_ATTRIBUTES_DOC = """seed_ : int
+        The seed the fit used (drawn from ``random_state``).
+    ensemble_ : deepfeat.ensemble.EnsembleResult
+        The trained weights, for prediction and for exporting Keras models; with recursive
+        elimination, the last round's networks, with zero weights for the dropped features.
+    elimination_ : deepfeat.elimination.EliminationResult
+        Every round's features and ensemble (a single round without elimination)."""
+
+for _estimator in (DeepFeatureImportance, DeepFeatureImportanceRegressor):
+    if _estimator.__doc__:  # None under python -OO
+        _estimator.__doc__ = (
+            _estimator.__doc__.replace("{parameters}", _PARAMETERS_DOC)
+            .replace("{attributes}", _ATTRIBUTES_DOC)
+            .replace("{more_attributes}", _MORE_ATTRIBUTES_DOC)
+        )

@@ -15,7 +15,7 @@ from .checkpoint import CheckpointMismatch, RunCheckpoint
 from .config import Settings
 from .data import Dataset, load_dataset
 from .errors import ConfigError
-from .estimator import SHARED_SETTINGS, DeepFeatureImportance
+from .estimator import SHARED_SETTINGS, DeepFeatureImportance, DeepFeatureImportanceRegressor
 from .outputs import (
     OutputPaths,
     atomic_path,
@@ -34,7 +34,7 @@ class ExperimentResult:
 
     Attributes
     ----------
-    estimator : DeepFeatureImportance
+    estimator : DeepFeatureImportance or DeepFeatureImportanceRegressor
         The fitted ensemble.
     ranking : pandas.DataFrame
         The ranking table, most important attribute first.
@@ -44,7 +44,7 @@ class ExperimentResult:
         The saved models, one per network; empty when ``SAVE_MODELS`` is off.
     """
 
-    estimator: DeepFeatureImportance
+    estimator: object
     ranking: pd.DataFrame
     paths: OutputPaths
     model_files: list
@@ -63,15 +63,24 @@ def load_data(settings: Settings) -> Dataset:
     deepfeat.errors.DeepfeatError
         On bad data or unusable folders, before anything is trained or written.
     """
-    dataset = load_dataset(settings.data_file, settings.attribute_file, settings.label_column)
+    dataset = load_dataset(settings.data_file, settings.attribute_file, settings.label_column, settings.task)
     check_writable(settings.output_dir, "OUTPUT_DIR")
     check_writable(settings.model_dir, "MODEL_DIR")
     return dataset
 
 
-def estimator_for(settings: Settings, n_models: int, random_state=None) -> DeepFeatureImportance:
-    """The estimator the runner's settings describe; ``random_state`` stands in for an unset ``SEED``."""
-    return DeepFeatureImportance(
+#: The estimator of each task: the classifier reads a 2-D target as multi-label.
+ESTIMATORS = {
+    "classification": DeepFeatureImportance,
+    "multilabel": DeepFeatureImportance,
+    "regression": DeepFeatureImportanceRegressor,
+}
+
+
+def estimator_for(settings: Settings, n_models: int, random_state=None, task="classification"):
+    """The estimator the runner's settings describe for ``task`` (a :class:`Dataset`'s);
+    ``random_state`` stands in for an unset ``SEED``."""
+    return ESTIMATORS[task](
         n_models=n_models,
         random_state=settings.seed if settings.seed is not None else random_state,
         **{spec.name: getattr(settings, spec.name) for spec in SHARED_SETTINGS},
@@ -91,7 +100,7 @@ def open_checkpoint(settings: Settings, n_models: int) -> RunCheckpoint:
 _SETTING_NAMES = {
     "data": "data",
     "seed": "SEED",
-    "task": "task",
+    "task": "TASK (or LABEL_COLUMN)",
     "format": "checkpoint format (from another deepfeat version)",
 }
 
@@ -141,7 +150,7 @@ def run_experiment(
         checkpoint = open_checkpoint(settings, n_models)
     seed = None if settings.seed is not None else checkpoint.remember("random_state", lambda: secrets.randbelow(2**32))
     try:
-        estimator = estimator_for(settings, n_models, seed).fit(
+        estimator = estimator_for(settings, n_models, seed, dataset.task).fit(
             dataset.X, dataset.y, progress=progress, checkpoint=checkpoint, stop=stop
         )
     except CheckpointMismatch as error:
@@ -151,7 +160,12 @@ def run_experiment(
     paths = output_paths(settings.output_dir, settings.model_dir, n_models)
     write_weights_csv(paths.weights_csv, names, estimator.importances_)
     write_ranking_csv(paths.ranking_csv, ranking)
-    plot_ranking(paths.ranking_png, ranking, f"{Path(dataset.source).name}: attribute importance, {n_models} models")
+    plot_ranking(
+        paths.ranking_png,
+        ranking,
+        f"{Path(dataset.source).name}: attribute importance for {dataset.label_name} ({dataset.task}), "
+        f"{n_models} models",
+    )
     write_logs_json(paths.logs_json, estimator.history_)
     model_files = [paths.model_path(i) for i in range(n_models)] if settings.save_models else []
     for i, model_file in enumerate(model_files):

@@ -19,6 +19,8 @@ def build_network(
     shift=None,
     scale=None,
     row_l2=False,
+    target_shift=None,
+    target_scale=None,
     seed=None,
 ):
     """Build one importance network as a Keras model taking raw attributes.
@@ -26,7 +28,7 @@ def build_network(
     Parameters
     ----------
     n_features, n_outputs : int
-        Number of input attributes and of output heads (one sigmoid head per class).
+        Number of input attributes and of output heads (one per class, label or target).
     options : deepfeat.settings.TrainingOptions
         The network's shape, penalties and gate start (see :func:`deepfeat.network.network_spec`).
     task : deepfeat.tasks.Task
@@ -36,6 +38,9 @@ def build_network(
         takes the data as it is in the file.
     row_l2 : bool
         Scale each sample to unit L2 norm before ``shift``/``scale``.
+    target_shift, target_scale : array of shape (n_outputs,), optional
+        Map the heads' outputs ``z`` to ``target_shift + target_scale * z`` (the target in its
+        own units, for regression), built into the model after the heads.
     seed : int, optional
         Seed for the initialisers, the noise and the dropout.
 
@@ -78,6 +83,10 @@ def build_network(
             )(x)
         if layer.dropout > 0:
             x = keras.layers.Dropout(layer.dropout, seed=seeds.next(), name=layer.name.replace("dense", "dropout"))(x)
+    if target_shift is not None:
+        x = keras.layers.Normalization(
+            mean=target_shift, variance=ops.square(target_scale), invert=True, name="target_units"
+        )(x)
     return keras.Model(inputs, x, name="importance_network")
 
 

@@ -74,3 +74,59 @@ def fit_scaling(method, X, train_indices):
 def _nonzero(values):
     # A constant column carries no information; leave it unscaled rather than divide by zero.
     return np.where(values > 1e-12, values, 1.0)
+
+
+@dataclass(frozen=True)
+class TargetScaling:
+    """How each model sees the target: it is trained to output ``(values - shift[m]) / scale[m]``.
+
+    ``values`` are the task's encoding of the target (:class:`deepfeat.tasks.Target`); an output
+    ``z`` of model ``m`` stands for the target ``offset + unit * (shift[m] + scale[m] * z)`` in
+    the user's units. For classification every model sees the values as they are.
+
+    Attributes
+    ----------
+    shift, scale : ndarray of shape (n_models, n_outputs), float32
+        Per-model standardisation of the values; ``scale`` has no zeros.
+    offset, unit : float
+        The values' origin and unit in the user's units.
+    """
+
+    shift: np.ndarray
+    scale: np.ndarray
+    offset: float = 0.0
+    unit: float = 1.0
+
+    @classmethod
+    def identity(cls, n_models, n_outputs):
+        """Every model trained on the values as they are."""
+        return cls(np.zeros((n_models, n_outputs), np.float32), np.ones((n_models, n_outputs), np.float32))
+
+    @classmethod
+    def standard(cls, values, train_indices, offset=0.0, unit=1.0):
+        """Standardise with the mean and deviation of each model's training rows of ``values``."""
+        values = np.asarray(values, dtype=np.float64)
+        shift = np.stack([values[rows].mean(axis=0) for rows in train_indices])
+        scale = np.stack([_nonzero(values[rows].std(axis=0)) for rows in train_indices])
+        return cls(shift.astype(np.float32), scale.astype(np.float32), float(offset), float(unit))
+
+    @property
+    def is_identity(self):
+        """Whether every model's outputs are the values themselves (classification)."""
+        return bool(self.offset == 0 and self.unit == 1 and not self.shift.any() and (self.scale == 1).all())
+
+    def output_shift(self):
+        """Per model, the target (user's units) that an output of 0 stands for, float64."""
+        return self.offset + self.unit * self.shift.astype(np.float64)
+
+    def output_scale(self):
+        """Per model, the target change (user's units) that an output change of 1 stands for, float64."""
+        return self.unit * self.scale.astype(np.float64)
+
+    def to_target(self, outputs):
+        """Outputs of shape (n_models, n_samples, n_outputs) in the user's units."""
+        return self.output_shift()[:, None, :] + self.output_scale()[:, None, :] * outputs
+
+    def select(self, models):
+        """The scaling of the models ``models`` (a slice or index array)."""
+        return TargetScaling(self.shift[models], self.scale[models], self.offset, self.unit)

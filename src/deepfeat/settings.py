@@ -56,8 +56,9 @@ class Setting:
     name : str
         Python name: the field of ``Settings``/``TrainingOptions`` and the estimator's parameter.
     kind : str
-        ``"int"``, ``"float"``, ``"bool"``, ``"choice"``, ``"path"`` or ``"column"`` (a label
-        column: all digits is a 0-based index, anything else a name).
+        ``"int"``, ``"float"``, ``"bool"``, ``"choice"``, ``"path"`` or ``"column"`` (label
+        columns: all digits is a 0-based index, anything else a name; several, comma-separated,
+        make a tuple).
     default
         The value when the setting is not given (None: unset).
     help : str
@@ -214,7 +215,10 @@ def _parse_path(spec, text):
 
 def _parse_column(spec, text):
     # All digits means an index; anything else (even "-1") is a column name.
-    return int(text) if re.fullmatch(r"[0-9]+", text) else text
+    columns = tuple(int(c) if re.fullmatch(r"[0-9]+", c) else c for c in (c.strip() for c in text.split(",")))
+    if "" in columns:
+        raise Invalid("has an empty column name between commas")
+    return columns[0] if len(columns) == 1 else columns
 
 
 _PARSERS = {
@@ -239,8 +243,8 @@ SETTINGS = (
         "data_file",
         "path",
         None,
-        "CSV file of attribute columns and one class-label column; its first row is a header "
-        "unless ATTRIBUTE_FILE is set",
+        "CSV file of attribute columns and a label column (or several, see LABEL_COLUMN); its first "
+        "row is a header unless ATTRIBUTE_FILE is set",
         unset="required",
     ),
     Setting(
@@ -254,8 +258,19 @@ SETTINGS = (
         "label_column",
         "column",
         None,
-        "column holding the class label: a 0-based index (all digits) or a column name",
+        "column holding the label: a 0-based index (all digits) or a column name; several, "
+        "comma-separated, for multi-label",
         unset="the last column",
+    ),
+    Setting(
+        "task",
+        "choice",
+        "auto",
+        "what the label is: classification (a class per row), regression (a number per row), "
+        "multilabel (several yes/no label columns), or auto (chosen from the label's values: "
+        "several columns are multilabel, text or at most 20 distinct whole numbers or two values "
+        "are classification, other numbers regression)",
+        choices=("auto", "classification", "regression", "multilabel"),
     ),
     Setting(
         "n_models",

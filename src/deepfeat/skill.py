@@ -1,10 +1,11 @@
-"""Did the networks learn? Their AUROC on their own validation rows, against chance.
+"""Did the networks learn? Their skill on their own validation rows, against chance.
 
 A network that predicts its held-out rows no better than chance has gates shaped by noise, so
 the ranking they give is not backed by anything the network found in the data; training more
-such networks only averages that noise into a stable-looking ranking. Each network is scored
-by its one-vs-rest AUROC per class head, averaged over the heads (chance: 0.5 whatever the
-class balance), and the ensemble by the mean over its networks.
+such networks only averages that noise into a stable-looking ranking. A classifier network is
+scored by its one-vs-rest AUROC per head, averaged over the heads (chance: 0.5 whatever the
+class balance); a regression network by its R² (chance: 0, predicting the mean). The ensemble
+is scored by the mean over its networks.
 """
 
 from dataclasses import dataclass
@@ -70,26 +71,57 @@ def validation_scores(proba, Y):
     return {"val_auroc": float(np.mean(aurocs)), "val_auroc_null_sd": float(np.sqrt(np.mean(variances)))}
 
 
+def r2_scores(predicted, y):
+    """One network's R² on some rows, and that R²'s standard error.
+
+    R² is ``1 - SSE / SST`` with the rows' own mean (as :func:`sklearn.metrics.r2_score`),
+    averaged over the outputs. It equals ``sum(d) / SST`` for the per-row gains
+    ``d = (y - mean)² - (y - predicted)²``, so its standard error is ``sqrt(n) * sd(d) / SST``;
+    predictions unrelated to ``y`` land at or below 0 within a few such errors.
+
+    Returns
+    -------
+    (float, float)
+        NaN for both when ``y`` is constant over the rows.
+    """
+    predicted, y = np.asarray(predicted, np.float64), np.asarray(y, np.float64)
+    centred = (y - y.mean(axis=0)) ** 2
+    gains = centred - (y - predicted) ** 2
+    total = centred.sum(axis=0)
+    if len(y) < 2 or not (total > 0).all():
+        return float("nan"), float("nan")
+    r2 = gains.sum(axis=0) / total
+    se = np.sqrt(len(y)) * gains.std(axis=0, ddof=1) / total
+    return float(r2.mean()), float(np.sqrt(np.mean(se**2)))
+
+
 @dataclass(frozen=True)
 class ValidationSkill:
     """How well an ensemble's networks predict their validation rows.
 
     Attributes
     ----------
-    auroc : float
-        Mean over the networks of each one's macro AUROC on its validation rows.
-    null_sd : float
-        How far from 0.5 a network with no skill would typically land; the networks' rows
-        overlap, so the mean over them is not credited with any further reduction.
+    metric : str
+        What the networks are scored by: ``"AUROC"`` or ``"R2"`` (R²).
+    value : float
+        Mean over the networks of each one's score on its validation rows.
+    chance : float
+        The score of a network with no skill: 0.5 for AUROC, 0 for R².
+    sd : float
+        How far from ``chance`` a network with no skill would typically land (for AUROC the
+        no-skill deviation, for R² its standard error), root mean square over the networks:
+        their rows overlap, so the mean over them is not credited with any further reduction.
     """
 
-    auroc: float
-    null_sd: float
+    metric: str
+    value: float
+    chance: float
+    sd: float
 
     @property
     def z(self):
         """Standard deviations of no-skill above chance (NaN if unknown)."""
-        return (self.auroc - 0.5) / self.null_sd
+        return (self.value - self.chance) / self.sd
 
     @property
     def at_chance(self):
@@ -97,11 +129,12 @@ class ValidationSkill:
         return bool(self.z < CHANCE_Z)
 
     @classmethod
-    def of(cls, records):
-        """The skill of the networks whose training records (``EnsembleResult.records``) are given."""
-        aurocs = np.array([record["val_auroc"] for record in records], dtype=np.float64)
-        variances = np.array([record["val_auroc_null_sd"] for record in records], dtype=np.float64) ** 2
-        scored = ~np.isnan(aurocs)
+    def of(cls, records, metric, chance, key, sd_key):
+        """The skill of the networks whose training records (``EnsembleResult.records``) are
+        given, read from each record's ``key`` and ``sd_key``."""
+        values = np.array([record[key] for record in records], dtype=np.float64)
+        variances = np.array([record[sd_key] for record in records], dtype=np.float64) ** 2
+        scored = ~np.isnan(values)
         if not scored.any():
-            return cls(float("nan"), float("nan"))
-        return cls(float(aurocs[scored].mean()), float(np.sqrt(variances[scored].mean())))
+            return cls(metric, float("nan"), chance, float("nan"))
+        return cls(metric, float(values[scored].mean()), chance, float(np.sqrt(variances[scored].mean())))

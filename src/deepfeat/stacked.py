@@ -351,9 +351,9 @@ class StackedTrainer:
             for position, (init, _, _) in enumerate(streams):  # straight into the stack: no second copy
                 for name, value in self.spec.initial_weights(init).items():
                     params[name][position] = value
-            run = _Run.start(self.stack, params, group.shift, group.scale)
+            run = _Run.start(self.stack, params, group)
         else:
-            run = _Run.restore(self.stack, state, group.shift, group.scale)
+            run = _Run.restore(self.stack, state, group)
             for generator, saved in zip(shuffles + noises, state["shuffle_states"] + state["noise_states"]):
                 generator.bit_generator.state = saved
         n_train = group.train_index.shape[1]
@@ -389,15 +389,15 @@ class _Run:
         self.wait, self.active, self.epoch = wait, active, epoch
 
     @classmethod
-    def start(cls, stack, params, shift, scale):
-        n_models = len(shift)
+    def start(cls, stack, params, group):
+        n_models = len(group.seeds)
         history = {
             "best_epoch": np.zeros(n_models, dtype=np.int64),
             "epochs_run": np.zeros(n_models, dtype=np.int64),
             "train_loss": np.full(n_models, np.nan),
             "val_loss": np.full(n_models, np.inf),
         }
-        stack.load(params, shift, scale)
+        stack.load(params, _scalings(group, slice(None)))
         best = {
             name: np.empty(np.shape(value), dtype=np.float32) for name, value in params.items()
         }  # filled as models finish
@@ -412,12 +412,11 @@ class _Run:
         )
 
     @classmethod
-    def restore(cls, stack, state, shift, scale):
+    def restore(cls, stack, state, group):
         held = np.asarray(state["held"])
         stack.load(
             state["params"],
-            shift[held],
-            scale[held],
+            _scalings(group, held),
             adam=state["adam"],
             step=int(state["step"]),
             best=state["stack_best"],
@@ -471,6 +470,11 @@ class _Run:
         }
 
 
+def _scalings(group, models):
+    """The input and target scalings of some models of ``group``, in the order the stack holds them."""
+    return tuple(a[models] for a in (group.shift, group.scale, group.target_shift, group.target_scale))
+
+
 def _store(best, positions, weights):
     for name, value in weights.items():
         best[name][positions] = value
@@ -496,9 +500,12 @@ class _Stack:
         self.best = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
         self.m = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
         self.v = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
-        n_features = spec.layers[0].units
+        n_features, n_outputs = spec.layers[0].units, spec.layers[-1].units
         self.shift = _variable((1, n_features), trainable=False)
         self.scale = _variable((1, n_features), trainable=False)
+        self.target_shift = _variable((1, n_outputs), trainable=False)
+        self.target_scale = _variable((1, n_outputs), trainable=False)
+        self.scalings = (self.shift, self.scale, self.target_shift, self.target_scale)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
         rows = tf.TensorSpec([None, None], tf.int32)
         words = tf.TensorSpec([None, None, trainer.layout.words_per_row], tf.int32)
@@ -508,22 +515,26 @@ class _Stack:
         )
         self._snapshot_all = tf.function(self._snapshot_all_fn, autograph=False)
 
-    def load(self, params, shift, scale, adam=None, step=0, best=None):
-        """Start (or resume) training the models whose weights are stacked in ``params``."""
+    def load(self, params, scalings, adam=None, step=0, best=None):
+        """Start (or resume) training the models whose weights are stacked in ``params``.
+
+        ``scalings`` are their input and target ``(shift, scale, target_shift, target_scale)``.
+        """
         for k in self.names:
             self.vars[k].assign(np.asarray(params[k], dtype=np.float32))
             self.best[k].assign(np.asarray(params[k] if best is None else best[k], dtype=np.float32))
             m, v = (np.zeros_like(params[k]), np.zeros_like(params[k])) if adam is None else adam[k]
             self.m[k].assign(np.asarray(m, dtype=np.float32))
             self.v[k].assign(np.asarray(v, dtype=np.float32))
-        self.shift.assign(np.asarray(shift, dtype=np.float32)[:, None, :])
-        self.scale.assign(np.asarray(scale, dtype=np.float32)[:, None, :])
+        for variable, value in zip(self.scalings, scalings):
+            variable.assign(np.asarray(value, dtype=np.float32)[:, None, :])
         self.step.assign(step)
 
     # --- compiled pieces -------------------------------------------------------------
     def _inputs(self, index):
         x = tf.gather(self.trainer.X, index)
-        return (x - self.shift) / self.scale, tf.gather(self.trainer.Y, index)
+        y = tf.gather(self.trainer.Y, index)
+        return (x - self.shift) / self.scale, (y - self.target_shift) / self.target_scale
 
     def _penalty(self):
         """Each model's weight penalties, added to its training and validation losses (and differentiated)."""
@@ -624,7 +635,6 @@ class _Stack:
             *self.best.values(),
             *self.m.values(),
             *self.v.values(),
-            self.shift,
-            self.scale,
+            *self.scalings,
         ]:
             variable.assign(tf.gather(variable, index))

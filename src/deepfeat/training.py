@@ -2,7 +2,7 @@
 
 A :class:`GroupTask` holds everything that decides the result of training some models of an
 ensemble: the data, the options, the task (what kind of target), and for each model its index,
-seed, input scaling and rows. A trainer (:func:`deepfeat.ensemble.train_group` picks one by
+seed, input and target scaling and rows. A trainer (:func:`deepfeat.ensemble.train_group` picks one by
 ``options.trainer``) turns it into a :class:`GroupResult`. A model's result depends only on
 its own seed and rows: every random draw it makes comes from its own streams
 (:func:`model_streams`), so the same model trained in another group, alone, under another
@@ -99,6 +99,10 @@ class GroupTask:
         Each model's seed (see :func:`model_streams`).
     shift, scale : ndarray of shape (n_models, n_features)
         Each model's input normalisation ``(x - shift) / scale``.
+    target_shift, target_scale : ndarray of shape (n_models, n_outputs)
+        Each model is trained to output ``(y - target_shift) / target_scale`` for the targets
+        ``y`` of ``data`` (0 and 1 for classification, see
+        :class:`deepfeat.preprocessing.TargetScaling`).
     train_index, val_index : ndarray of shape (n_models, n_train) and (n_models, n_val)
         Each model's training and validation rows of ``data``.
     """
@@ -110,6 +114,8 @@ class GroupTask:
     seeds: tuple
     shift: np.ndarray
     scale: np.ndarray
+    target_shift: np.ndarray
+    target_scale: np.ndarray
     train_index: np.ndarray
     val_index: np.ndarray
 
