@@ -101,14 +101,17 @@ class LassoNetRun:
     """LassoNet's path importance (see ``lassonet_scores.py``) computed by ``python`` in the background.
 
     LassoNet is the slowest baseline and runs on one core, so the benchmark starts it first and
-    trains deepfeat meanwhile; :meth:`result` waits for it.
+    trains deepfeat meanwhile; :meth:`result` waits for it. ``regression`` ranks for a numeric
+    ``y`` with LassoNetRegressor (``targets.py``); the default is the classifier on class codes.
     """
 
-    def __init__(self, X, y, seed, python):
+    def __init__(self, X, y, seed, python, regression=False):
         self._folder = tempfile.TemporaryDirectory()
         folder = Path(self._folder.name)
         source, self._target = folder / "in.npz", folder / "out.npz"
-        np.savez(source, X=StandardScaler().fit_transform(X), y=y, seed=seed)
+        if regression:  # a numeric target, standardised like the columns, for LassoNetRegressor
+            y = (y - np.mean(y)) / np.std(y)
+        np.savez(source, X=StandardScaler().fit_transform(X), y=y, seed=seed, regression=regression)
         script = Path(__file__).with_name("lassonet_scores.py")
         self._process = subprocess.Popen(
             [python, str(script), str(source), str(self._target)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
