@@ -15,7 +15,7 @@ ARGS ?=
 help:
 	@echo "make run            install if needed, then train and rank (asks how many models)"
 	@echo "make test           install if needed, then run the tests"
-	@echo "make install        create $(VENV) and install deepfeat with its test extra"
+	@echo "make install        create $(VENV) and install deepfeat with its test and dask extras"
 	@echo "make data           regenerate Data/wine.data and Data/wine.attributes"
 	@echo "make lint-docker    hadolint the Dockerfile and validate docker-compose.yml"
 	@echo "make bench-speed    run benchmarks/speed.py"
@@ -26,7 +26,7 @@ help:
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "deepfeat needs Python >= 3.11: run make PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --editable '.[test]'
+	$(BIN)/pip install --quiet --editable '.[test,dask]'
 	@touch $@
 
 install: $(STAMP)

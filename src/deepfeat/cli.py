@@ -13,9 +13,10 @@ import signal
 import sys
 import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from . import __version__
+from .cluster import dask_cluster
 from .config import ENV_VARIABLES, load_settings, parse_n_models
 from .errors import DeepfeatError, NoSkillWarning
 from .settings import SETTINGS, elimination_possible
@@ -24,7 +25,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 _SHOWN_ROWS = 30
-_METAVARS = {"int": "N", "float": "X", "bool": "BOOL", "path": "PATH", "column": "COLUMN"}
+_METAVARS = {"int": "N", "float": "X", "bool": "BOOL", "path": "PATH", "column": "COLUMN", "text": "TEXT"}
 
 
 def build_parser():
@@ -32,9 +33,9 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="deepfeat",
         description=(
-            "Rank the attributes of a classification dataset by training an ensemble of "
-            "importance-gated neural networks. Settings come from flags, then the environment, "
-            "then .env in the working directory."
+            "Rank the attributes of a dataset (for predicting a class, a number or several labels) "
+            "by training an ensemble of importance-gated neural networks. Settings come from flags, "
+            "then the environment, then .env in the working directory."
         ),
         epilog=(
             "Progress is saved in MODEL_DIR/.deepfeat-run-N/ as training goes: after a crash, kill or "
@@ -124,10 +125,19 @@ def _run(overrides, quiet, signals):
     settings = load_settings(overrides)
     # Imported here so that --help and configuration errors answer without loading TensorFlow.
     with _native_stderr_muted():
-        from .experiment import load_data, open_checkpoint, run_experiment
+        from .experiment import load_data
 
     dataset = load_data(settings)
     print(_task_line(dataset))
+    with ExitStack() as cluster:
+        if settings.dask_scheduler_address is not None:  # connect before asking anything
+            print(f"Training on {cluster.enter_context(dask_cluster(settings.dask_scheduler_address))}.")
+        return _train(settings, dataset, quiet, signals)
+
+
+def _train(settings, dataset, quiet, signals):
+    from .experiment import open_checkpoint, run_experiment  # loaded by _run
+
     n_models = settings.n_models if settings.n_models is not None else _ask_n_models()
     signals.checkpoint = open_checkpoint(settings, n_models)
     print(

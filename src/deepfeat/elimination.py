@@ -135,13 +135,24 @@ class EliminationResult:
 
 
 def train_eliminating(
-    X, y, n_models, options, seed=0, keep=1.0, *, task=CLASSIFICATION, progress=None, checkpoint=None, stop=None
+    X,
+    y,
+    n_models,
+    options,
+    seed=0,
+    keep=1.0,
+    *,
+    task=CLASSIFICATION,
+    progress=None,
+    checkpoint=None,
+    stop=None,
+    n_jobs=None,
 ):
     """Train an ensemble per round of recursive elimination (see the module's description).
 
     Parameters
     ----------
-    X, y, n_models, options, seed, task, stop
+    X, y, n_models, options, seed, task, stop, n_jobs
         As for :func:`deepfeat.ensemble.train_ensemble`; round ``r`` uses the seed
         ``seed + ROUND_SEED_STRIDE * r``.
     keep : float
@@ -195,6 +206,7 @@ def train_eliminating(
             progress=_round_progress(progress, r, n_models, len(sizes)),
             checkpoint=checkpoint.part(f"round-{r}") if checkpoint is not None and len(sizes) > 1 else checkpoint,
             stop=stop,
+            n_jobs=n_jobs,
         )
         rounds.append((features, result))
     return EliminationResult(rounds, X.shape[1])

@@ -1,25 +1,26 @@
 """Train an ensemble of importance networks: per-model seeds and splits, groups of models, trainers.
 
-:func:`train_ensemble` plans every model (seed, split, input scaling), cuts the models into
-groups that fit the memory budget, trains each group with the trainer the options name (each
-implements ``Trainer(data, options, task).train(group_task, hooks)``, see
-:mod:`deepfeat.training`) and gathers the results. :func:`train_group` is the same step as a
-plain function of a picklable :class:`~deepfeat.training.GroupTask`, for training elsewhere.
+:func:`train_ensemble` plans every model (seed, split, input and target scaling), cuts the
+models into groups that fit the memory budget, trains each group with the trainer the options
+name (each implements ``Trainer(data, options, task).train(group_task, hooks)``, see
+:mod:`deepfeat.training`) — here, or through joblib on other processes or a Dask cluster (see
+:mod:`deepfeat.parallel`) — and gathers the results.
 """
 
 import logging
+import math
 from contextlib import ExitStack
 from dataclasses import dataclass, fields
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from .keras_trainer import KerasTrainer
 from .model import build_network, set_network_weights
 from .network import network_spec
+from .parallel import TRAINERS, make_trainer, parallel_workers, train_group, train_in_parallel
 from .preprocessing import InputScaling, TargetScaling, fit_scaling
 from .settings import TrainingOptions, setting
-from .stacked import StackedTrainer, bytes_per_model, predict_outputs
+from .stacked import bytes_per_model, predict_outputs
 from .tasks import CLASSIFICATION
 from .training import GroupTask, Interrupted, TrainingData, TrainingHooks, digest
 
@@ -37,9 +38,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: The trainers by ``options.trainer``.
-TRAINERS = {"stacked": StackedTrainer, "keras": KerasTrainer}
 
 
 @dataclass
@@ -220,38 +218,14 @@ def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
     return EnsemblePlan(seeds, train_index, val_index, scaling, target, task.target_scaling(target, train_index))
 
 
-def group_size(n_models, spec, n_train, n_val, options):
-    """How many models train together: as many as the memory budget holds (one at a time for Keras)."""
+def group_size(n_models, spec, n_train, n_val, options, workers=None):
+    """How many models train together: as many as the memory budget holds (one at a time for
+    Keras), and with several ``workers`` few enough that every worker gets a group."""
     if options.trainer == "keras":
         return 1
     per_model = bytes_per_model(spec, n_val, options.batch_size, n_train)
-    return int(max(1, min(n_models, options.memory_budget_mb * 2**20 // per_model)))
-
-
-def train_group(task, hooks=None):
-    """Train one :class:`~deepfeat.training.GroupTask` with the trainer its options name.
-
-    A plain function of picklable values, for training on another process or machine. The
-    trainer (with its compiled graph) is kept for the next task of the same data, options and
-    task, so that a worker traces once.
-
-    Returns
-    -------
-    deepfeat.training.GroupResult
-    """
-    key = (task.data.digest, task.options, task.task)
-    if key not in _kept_trainer:
-        _kept_trainer.clear()  # one at a time: a trainer holds the data
-        _kept_trainer[key] = make_trainer(task.data, task.options, task.task)
-    return _kept_trainer[key].train(task, hooks or TrainingHooks())
-
-
-_kept_trainer = {}
-
-
-def make_trainer(data, options, task):
-    """The trainer ``options.trainer`` names, for ``data`` and ``task``."""
-    return TRAINERS[options.trainer](data, options, task)
+    share = n_models if workers is None else math.ceil(n_models / workers)
+    return int(max(1, min(share, options.memory_budget_mb * 2**20 // per_model)))
 
 
 class _RunHooks(TrainingHooks):
@@ -293,7 +267,17 @@ class _RunHooks(TrainingHooks):
 
 
 def train_ensemble(
-    X, y, n_models, options=TrainingOptions(), seed=0, *, task=CLASSIFICATION, progress=None, checkpoint=None, stop=None
+    X,
+    y,
+    n_models,
+    options=TrainingOptions(),
+    seed=0,
+    *,
+    task=CLASSIFICATION,
+    progress=None,
+    checkpoint=None,
+    stop=None,
+    n_jobs=None,
 ):
     """Train ``n_models`` importance networks, each on its own random split.
 
@@ -317,7 +301,14 @@ def train_ensemble(
         the same arguments, continues it; the result is the same as without interruption. The
         stacked trainer resumes mid-epoch-loop, the Keras trainer at the last finished model.
     stop : deepfeat.training.StopRequest, optional
-        A stop requested through it ends training at the end of the epoch, after saving.
+        A stop requested through it ends training at the end of the epoch, after saving (when
+        groups train through joblib: when the next group comes back).
+    n_jobs : int, optional
+        Groups trained at once, as joblib reads it (see
+        :func:`deepfeat.parallel.parallel_workers`): with one local worker (the default outside
+        a ``joblib.parallel_config``) they train here, one after another; otherwise through
+        joblib, e.g. on a Dask cluster under ``parallel_config(backend="dask")``, reporting
+        progress and saving as each group comes back. The result is the same either way.
 
     Returns
     -------
@@ -343,22 +334,43 @@ def train_ensemble(
         if stop is not None:
             context.callback(setattr, stop, "training", False)
             stop.training = True
-        size = group_size(n_models, spec, plan.train_index.shape[1], plan.val_index.shape[1], options)
+        workers = parallel_workers(n_jobs)
+        size = group_size(n_models, spec, plan.train_index.shape[1], plan.val_index.shape[1], options, workers)
         resumable = None if checkpoint is None else checkpoint.state_group()
-        trainer = None
+        todo = []
         for first, last in _groups(n_models, size, results, resumable):
-            if stop is not None and stop.requested:  # asked for between two groups
-                break
             if (first, last) in results:  # loaded from the checkpoint
                 hooks.group_loaded(first, last)
-                continue
-            group = plan.group_task(data, options, task, first, last)
-            trainer = trainer or make_trainer(data, options, task)
-            results[first, last] = result = trainer.train(group, hooks)
+            else:
+                todo.append(plan.group_task(data, options, task, first, last))
+        for group, result in _train(todo, workers, n_jobs, hooks, stop):
+            results[group.start, group.stop] = result
             hooks.group_done(group, result)
     if stop is not None and stop.requested:
         raise Interrupted(stop.signum)
     return _gather(X, plan, results, spec, options, task)
+
+
+def _train(groups, workers, n_jobs, hooks, stop):
+    """Each group with its result as it is trained: here, in order (``workers`` None), or through
+    joblib as results come back. Stops early when a stop is requested."""
+    if workers is None:
+        trainer = None
+        for group in groups:
+            if stop is not None and stop.requested:  # asked for between two groups
+                return
+            trainer = trainer or make_trainer(group.data, group.options, group.task)
+            yield group, trainer.train(group, hooks)
+        return
+    by_start = {group.start: group for group in groups}
+    results = train_in_parallel(groups, n_jobs)
+    try:
+        for result in results:
+            yield by_start[result.models[0]], result
+            if stop is not None and stop.requested:
+                return
+    finally:
+        results.close()  # abandons the groups still out
 
 
 def _groups(n_models, size, finished, resumable):

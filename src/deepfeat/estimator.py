@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -33,15 +33,27 @@ SHARED_SETTINGS = by_scope("training", "ensemble")
 
 
 def _constraint(spec):
-    """The scikit-learn parameter constraint of the setting ``spec``."""
+    """The scikit-learn parameter constraint of the setting ``spec`` (None allowed where it is the default)."""
+    unset = [None] if spec.default is None else []
     if spec.kind == "choice":
-        return [StrOptions(set(spec.choices))]
-    closed = spec.closed
-    if spec.high is None:
-        closed = "left" if closed in ("left", "both") else "neither"
-    elif spec.low is None:
-        closed = "right" if closed in ("right", "both") else "neither"
-    return [Interval(Integral if spec.kind == "int" else Real, spec.low, spec.high, closed=closed)]
+        return [StrOptions(set(spec.choices)), *unset]
+    # Whole numbers excluded from the range split it in two: [low, e - 1] and [e + 1, high].
+    edges = [(spec.low, spec.closed in ("left", "both"))]
+    for value in spec.excluded:
+        edges += [(value - 1, True), (value + 1, True)]
+    edges.append((spec.high, spec.closed in ("right", "both")))
+    kind = Integral if spec.kind == "int" else Real
+    intervals = [
+        Options(kind, {low})  # Interval takes no single value
+        if low is not None and low == high
+        else Interval(kind, low, high, closed=_closed(low is not None and left, high is not None and right))
+        for (low, left), (high, right) in zip(edges[::2], edges[1::2])
+    ]
+    return [*intervals, *unset]
+
+
+def _closed(left, right):
+    return {(True, True): "both", (True, False): "left", (False, True): "right", (False, False): "neither"}[left, right]
 
 
 def _parameter_doc(spec):
@@ -160,6 +172,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             progress=progress,
             checkpoint=checkpoint,
             stop=stop,
+            n_jobs=self.n_jobs,
         )
         self.ensemble_ = self.elimination_.final_ensemble()
         self.importances_ = self.elimination_.importances

@@ -56,9 +56,9 @@ class Setting:
     name : str
         Python name: the field of ``Settings``/``TrainingOptions`` and the estimator's parameter.
     kind : str
-        ``"int"``, ``"float"``, ``"bool"``, ``"choice"``, ``"path"`` or ``"column"`` (label
-        columns: all digits is a 0-based index, anything else a name; several, comma-separated,
-        make a tuple).
+        ``"int"``, ``"float"``, ``"bool"``, ``"choice"``, ``"path"``, ``"text"`` or ``"column"``
+        (label columns: all digits is a 0-based index, anything else a name; several,
+        comma-separated, make a tuple).
     default
         The value when the setting is not given (None: unset).
     help : str
@@ -70,6 +70,8 @@ class Setting:
     low, high : float or None
         Bounds of a number; ``closed`` says which are included (``"left"``, ``"right"``,
         ``"both"`` or ``"neither"``, as scikit-learn's ``Interval``).
+    excluded : tuple of int
+        Whole numbers within the bounds that are not allowed (``n_jobs=0``).
     aliases : tuple of (str, str)
         Older variable names, each with how its text is rewritten (``"same"`` or
         ``"csv-folder"``: a value ending in ``.csv`` means its folder).
@@ -89,6 +91,7 @@ class Setting:
     low: float | None = None
     high: float | None = None
     closed: str = "both"
+    excluded: tuple = ()
     aliases: tuple = ()
     unset: str = "unset"
     changes_results: bool = True
@@ -115,7 +118,7 @@ class Setting:
             return
         low_ok = self.low is None or (value >= self.low if self.closed in ("left", "both") else value > self.low)
         high_ok = self.high is None or (value <= self.high if self.closed in ("right", "both") else value < self.high)
-        if not (low_ok and high_ok):
+        if not (low_ok and high_ok) or value in self.excluded:
             raise Invalid(f"must be {self.range_text()}")
 
     def range_text(self):
@@ -127,7 +130,8 @@ class Setting:
             right = "]" if self.closed in ("right", "both") else ")"
             return f"in {left}{_number(self.low)}, {_number(self.high)}{right}"
         if self.low is not None:
-            return (">= " if self.closed in ("left", "both") else "> ") + _number(self.low)
+            excluded = "".join(f", not {_number(value)}" for value in self.excluded)
+            return (">= " if self.closed in ("left", "both") else "> ") + _number(self.low) + excluded
         if self.high is not None:
             return ("<= " if self.closed in ("right", "both") else "< ") + _number(self.high)
         if self.kind == "bool":
@@ -227,6 +231,7 @@ _PARSERS = {
     "bool": _parse_bool,
     "choice": _parse_choice,
     "path": _parse_path,
+    "text": lambda spec, text: text,
     "column": _parse_column,
 }
 
@@ -436,6 +441,27 @@ SETTINGS = (
         low=0,
         high=1,
         closed="right",
+    ),
+    Setting(
+        "n_jobs",
+        "int",
+        None,
+        "groups of networks trained at once, through joblib: -1 for every core (or every worker "
+        "thread of a Dask cluster), N for N processes",
+        "ensemble",
+        low=-1,
+        excluded=(0,),
+        unset="one group at a time in this process, or every worker thread of the Dask cluster in use",
+        changes_results=False,
+    ),
+    Setting(
+        "dask_scheduler_address",
+        "text",
+        None,
+        "address of a Dask scheduler (e.g. tcp://10.0.0.5:8786) whose workers train the groups of "
+        "networks; needs deepfeat[dask]",
+        unset="train on this machine",
+        changes_results=False,
     ),
     Setting("save_models", "bool", True, "save each trained network as MODEL_DIR/model_N_i.keras"),
     Setting(
