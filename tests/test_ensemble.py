@@ -65,3 +65,21 @@ def test_estimator_trains_on_the_chosen_split():
     assert np.array_equal(first, second)
     with pytest.raises(ValueError, match="'validation_split' parameter .* Got 'shuffled' instead"):
         DeepFeatureImportance(validation_split="shuffled").fit(X, Y)
+
+
+def test_networks_that_diverge_give_no_ranking_but_a_line_naming_the_setting():
+    from deepfeat.errors import TrainingError
+
+    X = np.random.default_rng(0).normal(size=(len(Y), 4))
+    with pytest.raises(TrainingError, match=r"[1-3] of 3 networks diverged .*LEARNING_RATE.*now 1e\+09"):
+        DeepFeatureImportance(n_models=3, learning_rate=1e9, max_epochs=3).fit(X, Y)
+
+
+def test_a_model_count_whose_bookkeeping_would_not_fit_in_memory_is_refused_before_planning():
+    from deepfeat.errors import TrainingError
+
+    X = np.random.default_rng(0).normal(size=(len(Y), 4))
+    with pytest.raises(
+        TrainingError, match=r"10000000000000 models would need about [\d,]+ GB.* at most about [\d,]+ fit"
+    ):
+        plan_ensemble(X, Y, 10**13, TrainingOptions(), seed=0)

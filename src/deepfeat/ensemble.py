@@ -9,12 +9,14 @@ name (each implements ``Trainer(data, options, task).train(group_task, hooks)``,
 
 import logging
 import math
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass, fields
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .errors import TrainingError
 from .model import build_network, set_network_weights
 from .network import network_spec
 from .parallel import TRAINERS, make_trainer, parallel_workers, train_group, train_in_parallel
@@ -27,6 +29,7 @@ from .training import GroupTask, Interrupted, TrainingData, TrainingHooks, diges
 __all__ = [
     "TRAINERS",
     "EnsembleResult",
+    "check_fits_in_memory",
     "TrainingOptions",
     "fingerprint",
     "group_size",
@@ -207,8 +210,17 @@ class EnsemblePlan:
 
 
 def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
-    """Draw every model's seed and split and fit its input and target scaling (see :class:`EnsemblePlan`)."""
+    """Draw every model's seed and split and fit its input and target scaling (see :class:`EnsemblePlan`).
+
+    Raises
+    ------
+    deepfeat.errors.TrainingError
+        If so many models would not fit in memory (see :func:`check_fits_in_memory`).
+    """
     target = task.encode(y)
+    check_fits_in_memory(
+        n_models, len(X), network_spec(X.shape[1], target.values.shape[1], options, task.output_activation)
+    )
     seeds = model_seeds(seed, n_models)
     train_index, val_index = plan_splits(
         target.strata, len(X), options.validation_fraction, options.validation_split, seed, seeds
@@ -348,7 +360,52 @@ def train_ensemble(
             hooks.group_done(group, result)
     if stop is not None and stop.requested:
         raise Interrupted(stop.signum)
+    _check_converged(results, n_models, options)
     return _gather(X, plan, results, spec, options, task)
+
+
+# Per model, besides its rows and weights: seeds, scalings, and its record of scores.
+_BOOKKEEPING_BYTES = 4096
+
+
+def check_fits_in_memory(n_models, n_rows, spec):
+    """Refuse, before anything is planned, an ensemble whose bookkeeping alone would not fit in
+    this machine's memory: every model's rows (two int64 index arrays), trained weights and
+    outputs are kept until the end.
+
+    Raises
+    ------
+    deepfeat.errors.TrainingError
+        Saying how many models would fit.
+    """
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not known here: no limit to check against
+        return
+    n_features, n_outputs = spec.layers[0].units, spec.layers[-1].units
+    per_model = 8 * n_rows * (1 + n_outputs) + 8 * n_features + 4 * spec.n_params + _BOOKKEEPING_BYTES
+    if n_models * per_model > physical:
+        raise TrainingError(
+            f"{n_models} models would need about {n_models * per_model / 2**30:,.0f} GB to hold their splits and "
+            f"trained weights, more than this machine's {physical / 2**30:,.0f} GB: at most about "
+            f"{physical // per_model:,} fit"
+        )
+
+
+def _check_converged(results, n_models, options):
+    """Refuse a result from networks that diverged: no epoch gave them a finite validation loss,
+    or their weights are not finite."""
+    diverged = np.zeros(n_models, dtype=bool)
+    for (start, stop), result in results.items():
+        diverged[start:stop] |= ~np.isfinite(result.history["val_loss"])
+        for value in result.best.values():
+            diverged[start:stop] |= ~np.isfinite(value).reshape(stop - start, -1).all(axis=1)
+    if diverged.any():
+        raise TrainingError(
+            f"{diverged.sum()} of {n_models} networks diverged (non-finite losses or weights), so they give no "
+            f"ranking: lower the learning rate (LEARNING_RATE, learning_rate; now {options.learning_rate:g}), "
+            f"or scale the inputs (NORMALIZATION=standard; now {options.normalization})"
+        )
 
 
 def _train(groups, workers, n_jobs, hooks, stop):

@@ -1,4 +1,4 @@
-"""Exceptions for problems the user can fix (bad data, bad configuration), and warnings."""
+"""Exceptions for problems the user can fix (bad data, bad configuration, a full disk), and warnings."""
 
 
 class DeepfeatError(ValueError):
@@ -13,7 +13,19 @@ class DataError(DeepfeatError):
     """The data file or attribute file cannot be used."""
 
 
-class NoSkillWarning(UserWarning):
+class WriteError(DeepfeatError):
+    """A result or progress file cannot be written (a full disk, a lost permission)."""
+
+
+class TrainingError(DeepfeatError):
+    """Training cannot give a usable result with these settings: it diverged, or would not fit in memory."""
+
+
+class DeepfeatWarning(UserWarning):
+    """Something about the input or the results the user should know; its message is one line."""
+
+
+class NoSkillWarning(DeepfeatWarning):
     """The fitted networks predict their validation rows no better than chance.
 
     Their importances are then not backed by anything they learned; see

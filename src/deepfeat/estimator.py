@@ -187,7 +187,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
                 f"{skill.value:.3f}; chance {skill.chance:g} +/- {skill.sd:.3f}): "
                 "feature_importances_ may be noise. See validation_skill_.",
                 NoSkillWarning,
-                stacklevel=2,
+                stacklevel=3,  # the caller of fit, past scikit-learn's wrapper
             )
         return self
 
