@@ -4,18 +4,19 @@ FROM python:3.11.7-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # The container may run under the host's uid (compose `user:`), which has no home
-    # directory here, so keep Keras' and Matplotlib's caches somewhere writable.
+    # deepfeat runs as the host's uid, which has no home directory here, so keep Keras' and
+    # Matplotlib's caches somewhere writable.
     KERAS_HOME=/tmp/keras \
     MPLCONFIGDIR=/tmp/matplotlib
 
 WORKDIR /app
 
-# Dependencies and package first so edits to Data/ or .env don't rebuild them.
+# Dependencies and package first so edits to Data/ or .env don't rebuild them. `deepfeat`
+# (an uncommon uid, no host user's) runs deepfeat when the mounted ExpOutput/ is root's.
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install --no-cache-dir . \
-    && useradd --create-home --uid 1000 --user-group deepfeat \
+    && useradd --create-home --uid 10001 --user-group deepfeat \
     && mkdir -p Models ExpOutput \
     && chown deepfeat:deepfeat Models ExpOutput
 
@@ -24,7 +25,7 @@ RUN pip install --no-cache-dir . \
 COPY Data ./Data
 COPY .env ./
 
-# Numeric form (= deepfeat) so runtimes can verify the user is not root.
-USER 1000:1000
-
-ENTRYPOINT ["deepfeat"]
+# Starts as root only to pick the user: the entrypoint runs deepfeat as the owner of the
+# mounted ExpOutput/, never as root (docker/entrypoint.sh).
+COPY docker/entrypoint.sh /usr/local/bin/deepfeat-entrypoint
+ENTRYPOINT ["deepfeat-entrypoint"]
