@@ -64,7 +64,7 @@ CASES = [
         {"DATA_FILE": "d.csv"},
         [],
         None,
-        ["d.csv", "not UTF-8 text"],
+        ["d.csv", "binary, not text"],
     ),
     ("data file is a folder", {}, {"DATA_FILE": "out"}, [], None, ["out", "directory"]),
     (
@@ -227,6 +227,117 @@ CASES = [
         ["d.csv", "'x' is listed twice"],
     ),
     ("empty label name", {}, {"DATA_FILE": "good.csv", "LABEL_COLUMN": "a,,b"}, [], None, ["LABEL_COLUMN='a,,b'"]),
+    # --- labels: NaN, NA and null name no class ---
+    (
+        "NaN, NA and null labels",
+        {"d.csv": "a,b,label\n1,2,0\n3,4,NaN\n5,6,1\n7,8,NA\n9,1,null\n"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "'label'", "missing on 3 of 5 rows", "rows 3, 5, 6"],
+    ),
+    # --- values the networks cannot compute with, and file names the file system refuses ---
+    (
+        "value beyond float32",
+        {"d.csv": "a,b,label\n1,2,0\n3,1e39,1\n"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "row 3", "'b'", "'1e39'", "float32"],
+    ),
+    (
+        "regression label beyond float32",
+        {"d.csv": "a,b,y\n1,2,0.5\n3,4,-4e38\n5,6,1.5\n"},
+        {"DATA_FILE": "d.csv", "TASK": "regression"},
+        [],
+        None,
+        ["d.csv", "row 3", "'y'", "'-4e38'", "float32"],
+    ),
+    (
+        "data file name too long",
+        {},
+        {"DATA_FILE": "x" * 300 + ".csv"},
+        [],
+        None,
+        ["x" * 300 + ".csv", "cannot read data file", "too long"],
+    ),
+    (
+        "output folder name too long",
+        {},
+        {"DATA_FILE": "good.csv", "OUTPUT_DIR": "o" * 300},
+        [],
+        None,
+        ["OUTPUT_DIR", "cannot be used", "too long"],
+    ),
+    # --- a headerless file without ATTRIBUTE_FILE ---
+    (
+        "numbers as the header",
+        {"d.csv": GOOD_ROWS},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "first row (1.0,2.0,0) is numbers", "ATTRIBUTE_FILE"],
+    ),
+    # --- line endings: still a message naming the row, in the file's own numbering ---
+    (
+        "text in a CR-only file",
+        {"d.csv": b"a,b,label\r1,2,0\r3,high,1\r"},
+        {"DATA_FILE": "d.csv"},
+        [],
+        None,
+        ["d.csv", "row 3", "'high'", "not a number"],
+    ),
+    # --- settings files ---
+    (
+        ".env line that cannot be read",
+        {".env": "DATA_FILE=good.csv\nMAX EPOCHS=3\n"},
+        {},
+        [],
+        None,
+        [".env, line 2", "cannot read 'MAX EPOCHS=3'", "NAME=value"],
+    ),
+    (
+        "misspelt setting in .env",
+        {".env": "DATA_FILE=good.csv\nMAX_EPOCH=3\n"},
+        {},
+        [],
+        None,
+        [".env, line 2", "MAX_EPOCH is not a deepfeat setting", "did you mean MAX_EPOCHS?"],
+    ),
+    (
+        "setting in lower case in .env",
+        {".env": "DATA_FILE=good.csv\nn_models=3\n"},
+        {},
+        [],
+        None,
+        [".env, line 2", "did you mean N_MODELS?"],
+    ),
+    (
+        ".env not UTF-8",
+        {".env": b"DATA_FILE=caf\xe9.csv\n"},
+        {},
+        [],
+        None,
+        [".env", "not UTF-8"],
+    ),
+    # --- numbers of thousands of digits ---
+    (
+        "N_MODELS of 5000 digits",
+        {},
+        {"DATA_FILE": "good.csv", "N_MODELS": "9" * 5000},
+        [],
+        None,
+        ["N_MODELS='99999", "(5000 characters)", "more digits", "in the environment"],
+    ),
+    (
+        "5000 digits at the prompt",
+        {},
+        {"DATA_FILE": "good.csv"},
+        [],
+        "7" * 5000 + "\n",
+        ["number of models '77777", "(5000 characters)", "more digits"],
+    ),
+    ("SEED of 5000 digits", {}, {"DATA_FILE": "good.csv"}, ["--seed", "1" * 5000], None, ["SEED='1111", "more digits"]),
 ]
 
 
@@ -283,3 +394,73 @@ def test_console_script_prints_only_the_error(tmp_path):
         "deepfeat: error: N_MODELS='none' is not a whole number (set in the environment)"
     ]
     assert result.stdout == ""
+
+
+def test_a_full_disk_while_writing_results_keeps_the_earlier_ones_and_the_trained_networks(
+    workdir, monkeypatch, capsys, caplog
+):
+    from deepfeat import experiment
+
+    monkeypatch.setenv("DATA_FILE", "good.csv")
+    monkeypatch.setenv("N_MODELS", "2")
+    monkeypatch.setenv("MAX_EPOCHS", "2")
+    before = snapshot(workdir)
+    with monkeypatch.context() as patch:
+
+        def full_disk(path, logs):  # the disk fills up after the weights, the ranking and its plot
+            raise OSError(28, "No space left on device")
+
+        patch.setattr(experiment, "write_logs_json", full_disk)
+        status = cli.main(["-q"])
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 2 and len(lines) == 1, lines
+    assert lines[0] == (
+        f"deepfeat: error: cannot write {Path('models/logs_2.json')}: No space left on device; the earlier results "
+        f"are untouched; the trained networks are kept in {Path('models/.deepfeat-run-2')}, so running the same "
+        "command again writes the results without training"
+    )
+    kept = {name: data for name, data in snapshot(workdir).items() if ".deepfeat-run-2" not in name}
+    assert kept == before  # nothing staged is left, nothing earlier changed
+
+    with caplog.at_level("INFO", logger="deepfeat.checkpoint"):
+        assert cli.main(["-q"]) == 0
+    assert "2 of 2 models finished" in caplog.text  # loaded, not trained again
+    assert (workdir / "models/logs_2.json").read_bytes() != EARLIER["models/logs_2.json"]
+    assert not (workdir / "models/.deepfeat-run-2").exists()
+
+
+def test_an_internal_error_is_one_line_saying_where_the_trace_is(workdir, monkeypatch, capsys):
+    from deepfeat import experiment
+
+    def broken(settings):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(experiment, "load_data", broken)
+    monkeypatch.setenv("DATA_FILE", "good.csv")
+    assert cli.main([]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deepfeat: internal error: RuntimeError: boom (a bug in deepfeat: ")
+    trace = Path(lines[0].split("the full trace is in ")[1].split(",")[0])
+    try:
+        assert "Traceback" in trace.read_text() and "second line" in trace.read_text()
+    finally:
+        trace.unlink()
+    assert "DEEPFEAT_DEBUG=1 prints it" in lines[0]
+
+    monkeypatch.setenv("DEEPFEAT_DEBUG", "1")
+    assert cli.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and "RuntimeError: boom" in err
+    assert err.splitlines()[-1].startswith("deepfeat: internal error: RuntimeError: boom (a bug in deepfeat")
+
+
+def test_a_vanished_file_is_one_line_not_a_traceback(workdir, monkeypatch, capsys):
+    from deepfeat import experiment
+
+    def vanished(settings):
+        raise FileNotFoundError(2, "No such file or directory", "good.csv")
+
+    monkeypatch.setattr(experiment, "load_data", vanished)
+    monkeypatch.setenv("DATA_FILE", "good.csv")
+    assert cli.main([]) == 2
+    assert capsys.readouterr().err.splitlines() == ["deepfeat: error: good.csv: No such file or directory"]

@@ -231,6 +231,8 @@ def test_elimination_is_suggested_only_where_it_can_run(workdir, monkeypatch, ca
 
 def test_stability_needs_two_models():
     assert cli._stability_lines(float("nan"), 1, True, False) == ["Split-half stability: needs at least 2 models."]
+    one_attribute = ["Split-half stability: needs at least 2 attributes."]
+    assert cli._stability_lines(float("nan"), 3, False, False) == one_attribute
 
 
 def test_networks_at_chance_are_flagged_and_get_no_advice_to_train_more():
@@ -297,3 +299,72 @@ def test_the_memory_budget_does_not_change_any_model(workdir, monkeypatch, capsy
         group_size(12, network_spec(2000, 2, small, "sigmoid"), 60, 60, small) < 12
     )  # really trained in several groups
     assert weights[64] == weights[4096]  # bit for bit
+
+
+def test_a_run_that_diverges_exits_2_names_the_setting_and_keeps_no_progress(workdir, monkeypatch, capsys):
+    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=3, LEARNING_RATE=1e9)
+    assert cli.main([]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert "networks diverged" in lines[-1] and "LEARNING_RATE" in lines[-1] and "Traceback" not in lines[-1]
+    assert not (workdir / "ExpOutput").exists() or not list((workdir / "ExpOutput").iterdir())
+    assert not (workdir / "Models/.deepfeat-run-2").exists()  # a rerun with another rate starts afresh
+
+
+# --- warnings in deepfeat's words -------------------------------------------------------------
+
+
+def test_constant_and_unscalable_attributes_are_said_once_with_what_to_change(workdir, monkeypatch, caplog):
+    rng = np.random.default_rng(0)
+    n = 60
+    columns = {
+        "signal": rng.normal(size=n),
+        "const": np.full(n, 5.0),
+        "tiny": rng.normal(size=n) * 1e-15,  # below what standardisation rescales
+        "offset": 1e6 + rng.normal(size=n) * 1e-4,  # its variation is lost in float32
+        "small": rng.normal(size=n) * 1e-9,  # fine standardised, invisible unscaled
+    }
+    rows = "".join(",".join(repr(float(c[i])) for c in columns.values()) + f",{i % 2}\n" for i in range(n))
+    (workdir / "d.csv").write_text(",".join(columns) + ",label\n" + rows)
+    set_env(monkeypatch, DATA_FILE="d.csv")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # stop at the prompt: no training needed
+    with caplog.at_level("WARNING", logger="deepfeat.cli"):
+        assert cli.main(["-q"]) == 2
+    assert [record.getMessage() for record in caplog.records if record.name == "deepfeat.cli"] == [
+        "attribute 'const' has the same value on every row: the networks cannot learn from it, so its "
+        "rank is chance. Remove it from the data file.",
+        "2 attributes (tiny, offset) vary too little for their size for NORMALIZATION=standard to rescale, "
+        "so the networks see them as constant; rescale them in the data file (subtract a typical value, or change "
+        "the unit): no NORMALIZATION can.",
+    ]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="deepfeat.cli"):
+        assert cli.main(["-q", "--normalization", "none"]) == 2
+    said = [record.getMessage() for record in caplog.records if record.name == "deepfeat.cli"]
+    assert len(said) == 3 and said[2].startswith(
+        "attribute 'small' varies too little for its size for NORMALIZATION=none"
+    )
+    assert said[2].endswith("NORMALIZATION=standard (--normalization standard) rescales it.")
+
+
+def test_library_warnings_are_one_line_without_source_paths(workdir, monkeypatch, capsys):
+    from deepfeat import experiment
+    from deepfeat.errors import DataError, DeepfeatWarning
+
+    def warning_load(settings):
+        warnings.warn_explicit("odd\n  input", UserWarning, "/x/site-packages/sklearn/utils/v.py", 7)
+        warnings.warn("said by deepfeat", DeepfeatWarning, stacklevel=1)
+        raise DataError("stop here")
+
+    monkeypatch.setattr(experiment, "load_data", warning_load)
+    set_env(monkeypatch, DATA_FILE="d.csv")
+    assert cli.main([]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "Warning: (sklearn, UserWarning) odd input",
+        "Warning: said by deepfeat",
+        "deepfeat: error: stop here",
+    ]
+    monkeypatch.setenv("DEEPFEAT_DEBUG", "1")  # shown as Python shows them: deepfeat leaves them alone
+    with pytest.warns(UserWarning) as caught:
+        assert cli.main([]) == 2
+    assert [(str(w.message), w.filename) for w in caught][0] == ("odd\n  input", "/x/site-packages/sklearn/utils/v.py")
+    assert str(caught[1].message) == "said by deepfeat"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deepfeat.config import ENV_VARIABLES, Settings, load_settings, parse_n_models
+from deepfeat.config import ENV_VARIABLES, Settings, debug_requested, load_settings, parse_n_models
 from deepfeat.errors import ConfigError
 from deepfeat.settings import setting
 
@@ -276,3 +276,69 @@ def test_the_library_implements_exactly_the_specified_choices():
         plan_splits(strata, 8, 0.5, how, 0, [1, 2])
     with pytest.raises(ValueError, match="'zscore' must be one of: standard, column-l2, row-l2, none"):
         fit_scaling("zscore", X, [np.arange(4)])
+
+
+# --- .env lines that cannot be read, and names that are nearly settings ------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("MAX EPOCHS=3", r"line 3: cannot read 'MAX EPOCHS=3'; write NAME=value"),
+        ('LABEL_COLUMN="class', r"line 3: cannot read 'LABEL_COLUMN=\"class'"),
+        ("= 5", r"line 3: cannot read '= 5'"),
+        ("MAX_EPOCH=3", r"line 3: MAX_EPOCH is not a deepfeat setting; did you mean MAX_EPOCHS\?"),
+        ("PATIENT=3", r"did you mean PATIENCE\?"),
+        ("max_epochs=3", r"max_epochs is not a deepfeat setting; did you mean MAX_EPOCHS\?"),
+        ("OUTPUT_MODEL_DIRS=m", r"did you mean OUTPUT_MODEL_DIR\?"),
+        ("N_MODELS", r"line 3: N_MODELS has no value; write N_MODELS=value"),
+        ("DEEPFEAT_DEBUG=1", r"line 3: DEEPFEAT_DEBUG is read from the environment only"),
+    ],
+)
+def test_a_bad_env_line_is_an_error_naming_file_and_line(env_file, line, message):
+    env_file.write_text(f"# settings\nDATA_FILE=d.csv\n{line}\nPATIENCE=3\n")
+    with pytest.raises(ConfigError, match=message) as excinfo:
+        load(env_file=env_file)
+    assert str(excinfo.value).startswith(f"{env_file}, line 3: ")
+    assert "\n" not in str(excinfo.value)
+
+
+def test_other_tools_names_in_env_are_left_alone(env_file, caplog):
+    env_file.write_text("UID=1000\nGID=1000\nCOMPOSE_PROJECT_NAME=x\nTF_CPP_MIN_LOG_LEVEL=0\nDATA_FILE=d.csv\n")
+    with caplog.at_level("WARNING"):
+        assert load(env_file=env_file).data_file == Path("d.csv")
+    assert caplog.text == ""  # nor python-dotenv's own warnings
+
+
+def test_env_with_a_byte_order_mark_and_crlf(env_file):
+    env_file.write_bytes(b"\xef\xbb\xbfDATA_FILE=d.csv\r\nN_MODELS=4\r\n")
+    settings = load(env_file=env_file)
+    assert settings.data_file == Path("d.csv") and settings.n_models == 4
+
+
+def test_env_that_is_not_utf8(env_file):
+    env_file.write_bytes(b"DATA_FILE=caf\xe9.csv\n")
+    with pytest.raises(ConfigError, match=r"settings file .*\.env is not UTF-8 text"):
+        load(env_file=env_file)
+
+
+# --- numbers of more digits than Python converts ------------------------------------------
+
+
+@pytest.mark.parametrize("variable", ["N_MODELS", "SEED", "BATCH_SIZE"])
+def test_thousands_of_digits_are_a_short_one_line_error(variable):
+    with pytest.raises(ConfigError) as excinfo:
+        load({"DATA_FILE": "d", variable: "9" * 5000})
+    message = str(excinfo.value)
+    assert message.startswith(f"{variable}='99999999999999999999'... (5000 characters) has more digits than")
+    assert message.endswith("(set on the command line)") and len(message) < 200
+
+
+def test_thousands_of_digits_at_the_prompt():
+    with pytest.raises(ConfigError, match=r"^number of models '1{20}'\.\.\. \(4301 characters\) has more digits"):
+        parse_n_models("1" * 4301)
+
+
+@pytest.mark.parametrize(("value", "wanted"), [(None, False), ("", False), ("0", False), ("1", True), ("yes", True)])
+def test_debug_switch(value, wanted):
+    assert debug_requested({} if value is None else {"DEEPFEAT_DEBUG": value}) is wanted

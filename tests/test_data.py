@@ -179,9 +179,110 @@ def test_binary_file(tmp_path):
     path.write_bytes(b"a,b\x00\x01\n")
     with pytest.raises(DataError, match=r"x\.csv: data file is binary"):
         load_dataset(path)
-    path.write_bytes(b"\xff\xfe\x80abc")
-    with pytest.raises(DataError, match=r"x\.csv: data file is not UTF-8 text"):
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(DataError, match=r"x\.csv: data file is binary"):
         load_dataset(path)
+
+
+# --- line endings and encodings -------------------------------------------------
+
+ROWS = "a,b,y\n1,2,0\n3,4,1\n5,6,1\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ROWS.replace("\n", "\r").encode(),  # old Mac
+        ROWS.replace("\n", "\r\n").encode(),  # Windows
+        b"\xef\xbb\xbf" + ROWS.encode(),  # UTF-8 with a byte-order mark (Excel's "CSV UTF-8")
+        ROWS.replace("\n", "\r\n").encode("utf-16"),  # Excel's "Unicode text", with its byte-order mark
+        b"a,b,y\r1,2,0\n3,4,1\r\n5,6,1\r",  # mixed: more lines than either ending counts
+    ],
+    ids=["CR", "CRLF", "UTF-8 BOM", "UTF-16", "mixed"],
+)
+def test_line_endings_and_byte_order_marks_read_alike(tmp_path, data):
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    loaded = load_dataset(path)
+    assert loaded.feature_names == ("a", "b")
+    np.testing.assert_array_equal(loaded.X, [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(loaded.y, [0, 1, 1])
+
+
+def test_many_rows_with_mixed_endings_grow_the_table(tmp_path):
+    path = tmp_path / "x.csv"
+    # Lines ending alternately in CR and LF: twice as many as either ending counts.
+    path.write_bytes(b"a,y\n" + b"".join(f"{i},0\r{i},1\n".encode() for i in range(500)))
+    data = load_dataset(path)
+    assert data.X.shape == (1000, 1) and data.X[-1, 0] == 499 and data.y[-1] == 1
+
+
+def test_errors_count_lines_in_a_cr_only_file(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b,y\r1,2,0\r\r3,x,1\r")
+    with pytest.raises(DataError, match="row 4, column 'b': 'x' is not a number"):
+        load_dataset(path)
+
+
+def test_latin1_is_read_and_said(tmp_path, caplog):
+    path = tmp_path / "x.csv"
+    path.write_bytes("\u00e2ge,poids,y\n1,2,0\n3,4,1\n".encode("latin-1"))
+    with caplog.at_level(logging.WARNING, logger="deepfeat.data"):
+        data = load_dataset(path)
+    assert data.feature_names == ("\u00e2ge", "poids")
+    assert "not UTF-8; read it as Latin-1" in caplog.text
+
+
+def test_attribute_file_with_cr_endings(tmp_path):
+    csv = write(tmp_path / "d.data", "1,2,0\n3,4,1\n")
+    names = tmp_path / "names"
+    names.write_bytes(b"a\rb\r")
+    assert load_dataset(csv, names).feature_names == ("a", "b")
+
+
+# --- what the first row is ----------------------------------------------------
+
+
+@pytest.mark.parametrize("first", ["1,2,0", "1.5,?,3", " -2 ,1e3,0"])
+def test_a_first_row_of_numbers_is_not_taken_for_names(tmp_path, first):
+    message = error_of(tmp_path, f"{first}\n3,4,1\n")
+    assert "is numbers, not column names" in message and "ATTRIBUTE_FILE" in message
+
+
+def test_a_header_with_some_numeric_names_is_a_header(tmp_path):
+    assert load_text(tmp_path, "1,2,label\n3,4,1\n5,6,0\n").feature_names == ("1", "2")
+
+
+# --- values the networks cannot compute with ----------------------------------
+
+
+@pytest.mark.parametrize("value", ["1e39", "-3.5e38"])
+def test_values_beyond_float32_are_refused_by_row_and_column(tmp_path, value):
+    message = error_of(tmp_path, f"a,b,y\n1,2,0\n3,{value},1\n")
+    assert f"row 3, column 'b': '{value}' is beyond the float32 range" in message
+
+
+def test_the_largest_float32_values_are_accepted(tmp_path):
+    data = load_text(tmp_path, "a,y\n3.4e38,0\n-3.4e38,1\n")
+    assert data.X[0, 0] == 3.4e38
+
+
+def test_a_regression_label_beyond_float32_is_refused(tmp_path):
+    message = error_of(tmp_path, "a,y\n1,0.5\n2,1e39\n3,2.5\n", task="regression")
+    assert "row 3, column 'y': '1e39' is beyond the float32 range" in message
+
+
+def test_a_file_name_longer_than_the_file_system_allows(tmp_path):
+    with pytest.raises(DataError, match="cannot read data file: File name too long"):
+        load_dataset(tmp_path / ("x" * 300 + ".csv"))
+
+
+def test_precedence_ragged_row_then_missing_labels_then_bad_value(tmp_path):
+    # The first bad value comes before the missing label in the file, but missing labels are said first.
+    assert "missing on 1 of 3 rows (rows 4)" in error_of(tmp_path, "a,y\n1,0\nx,1\n3,\n")
+    assert "row 5 has 3 fields" in error_of(tmp_path, "a,y\n1,0\nx,1\n3,\n4,5,6\n")
+    # A row missing an attribute value is dropped, whatever else it holds.
+    assert load_text(tmp_path, "a,b,y\n1,2,0\n?,x,1\n3,4,1\n").n_dropped == 1
 
 
 def test_ragged_row_names_the_line(tmp_path):

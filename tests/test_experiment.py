@@ -55,7 +55,6 @@ def test_plot_title_names_the_data_and_n_and_shows_the_ranking_csv(dataset, tmp_
 
 def test_a_drawn_seed_is_kept_for_the_resumed_run(dataset, tmp_path):
     settings = settings_in(tmp_path / "a")  # SEED unset
-    checkpoint = experiment.open_checkpoint(settings, 2)
     request = StopRequest()
 
     def stop(finished, n_models, epoch, n_training):
@@ -63,7 +62,7 @@ def test_a_drawn_seed_is_kept_for_the_resumed_run(dataset, tmp_path):
             request.request()
 
     with pytest.raises(Interrupted):
-        experiment.run_experiment(settings, dataset, 2, progress=stop, checkpoint=checkpoint, stop=request)
+        experiment.run_experiment(settings, dataset, 2, progress=stop, stop=request)
     run = json.loads((tmp_path / "a/models/.deepfeat-run-2/run.json").read_text())
     assert isinstance(run["values"]["random_state"], int)
 

@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 
 from deepfeat import outputs
-from deepfeat.errors import ConfigError
+from deepfeat.errors import ConfigError, DeepfeatWarning, WriteError
 from deepfeat.outputs import (
     RANKING_COLUMNS,
+    ResultSet,
     atomic_path,
     atomic_write_bytes,
     atomic_write_text,
     check_writable,
+    finish_results,
     output_paths,
     plot_ranking,
     write_logs_json,
@@ -181,3 +183,99 @@ def test_check_writable_rejects_read_only_directory(tmp_path):
         assert os.listdir(locked) == []
     finally:
         locked.chmod(0o700)
+
+
+# --- the results as a set -------------------------------------------------------------------------
+
+EARLIER = {"out/weights.csv": b"old weights", "out/ranking.csv": b"old ranking", "models/logs.json": b"old logs"}
+
+
+def earlier_set(tmp_path):
+    for name, data in EARLIER.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "models/model_0.keras").write_bytes(b"old model")
+    return tmp_path / "models/.deepfeat-results-2.json"
+
+
+def files(tmp_path):
+    return {str(p.relative_to(tmp_path)): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+
+
+def write_new_set(journal, tmp_path, fail_at=None):
+    """Stage the three files (the disk full while writing file ``fail_at``), then install."""
+    with ResultSet(journal, remove=[tmp_path / "models/model_0.keras"]) as results:
+        for count, name in enumerate(EARLIER):
+            staged = results.stage(tmp_path / name)
+            if count == fail_at:
+                raise OSError(28, "No space left on device")
+            atomic_write_text(staged, f"new {name}")
+
+
+def test_a_result_set_replaces_the_earlier_one_whole(tmp_path):
+    journal = earlier_set(tmp_path)
+    write_new_set(journal, tmp_path)
+    assert files(tmp_path) == {name: f"new {name}".encode() for name in EARLIER}  # model removed, no litter
+
+
+@pytest.mark.parametrize("fail_at", [0, 1, 2])
+def test_a_fault_between_staged_files_leaves_the_earlier_set(tmp_path, fail_at):
+    journal = earlier_set(tmp_path)
+    before = files(tmp_path)
+    with pytest.raises(WriteError) as excinfo:
+        write_new_set(journal, tmp_path, fail_at)
+    failed = tmp_path / list(EARLIER)[fail_at]
+    assert str(excinfo.value) == f"cannot write {failed}: No space left on device; the earlier results are untouched"
+    assert files(tmp_path) == before
+    assert not list(tmp_path.rglob(".deepfeat-results-2.staging"))
+
+
+def test_a_fault_between_moves_is_finished_from_the_journal(tmp_path, monkeypatch):
+    journal = earlier_set(tmp_path)
+    replace, moved = os.replace, []
+
+    def failing_replace(source, target):
+        if ".staging" in str(source) and ".staging" not in str(target):
+            if len(moved) == 1:
+                raise OSError(5, "Input/output error", str(target))
+            moved.append(target)
+        replace(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", failing_replace)
+    with pytest.raises(WriteError, match="run the same command again to finish"):
+        write_new_set(journal, tmp_path)
+    monkeypatch.undo()
+    # Half-way: the journal is there, and the earlier files not yet replaced are still in place.
+    assert journal.exists()
+    assert (tmp_path / "out/ranking.csv").read_bytes() == b"old ranking"
+    assert finish_results(journal, [tmp_path / "out", tmp_path / "models"]) is True
+    assert files(tmp_path) == {name: f"new {name}".encode() for name in EARLIER}
+    assert finish_results(journal, [tmp_path / "out", tmp_path / "models"]) is False  # nothing left to do
+
+
+def test_staging_left_without_a_journal_is_removed(tmp_path):
+    journal = earlier_set(tmp_path)
+    before = files(tmp_path)
+    results = ResultSet(journal)
+    atomic_write_text(results.stage(tmp_path / "out/weights.csv"), "new")  # then the process died
+    assert finish_results(journal, [tmp_path / "out", tmp_path / "models"]) is False
+    assert files(tmp_path) == before and not list(tmp_path.rglob("*.staging"))
+
+
+@pytest.mark.parametrize("name", ["price_$_usd$", "cost$^$", r"a$\frac$b", "$$", r"\$x_{1}$"])
+def test_names_are_drawn_literally_not_as_formulas(tmp_path, name):
+    ranking = make_ranking(3)
+    ranking.loc[0, "attribute"] = name
+    plot_ranking(tmp_path / "r.png", ranking, f"title with {name}")
+    assert (tmp_path / "r.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_characters_missing_from_the_font_are_said_once(tmp_path):
+    ranking = make_ranking(3)
+    ranking.loc[0, "attribute"] = "\u6e29\u5ea6"
+    ranking.loc[1, "attribute"] = "\u6e29"
+    with pytest.warns(DeepfeatWarning) as caught:
+        plot_ranking(tmp_path / "r.png", ranking, "t")
+    assert [str(w.message) for w in caught] == [
+        "r.png: the plot's font has no \u6e29 \u5ea6, drawn as boxes; the ranking table has every name in full"
+    ]

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from deepfeat import cli, ensemble
-from deepfeat.checkpoint import CheckpointMismatch, RunCheckpoint
+from deepfeat.checkpoint import CheckpointMismatch, RunCheckpoint, RunInProgress
 from deepfeat.config import ENV_VARIABLES
 from deepfeat.data import load_dataset
 from deepfeat.ensemble import TrainingOptions, train_ensemble
-from deepfeat.errors import DeepfeatError
+from deepfeat.errors import DeepfeatError, WriteError
 from deepfeat.stacked import StackedTrainer
 from deepfeat.training import Interrupted, StopRequest
 
@@ -231,6 +231,38 @@ def test_unreadable_checkpoint_is_a_one_line_error(tmp_path):
     assert "state.pkl" in str(excinfo.value) and "\n" not in str(excinfo.value)
 
 
+def test_a_full_disk_while_saving_progress_is_a_one_line_error(tmp_path, monkeypatch):
+    from deepfeat import outputs
+
+    def full_disk(descriptor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs.os, "fsync", full_disk)
+    with pytest.raises(WriteError) as excinfo:
+        RunCheckpoint(tmp_path / "run").remember("seed", lambda: 1)
+    assert str(excinfo.value) == (
+        f"cannot save the training progress in {tmp_path / 'run/run.json'}: No space left on device"
+    )
+    assert not (tmp_path / "run/run.json").exists()
+
+
+def test_a_checkpoint_is_locked_by_one_holder_at_a_time(tmp_path):
+    folder = tmp_path / "models/.deepfeat-run-3"
+    lock = tmp_path / "models/.deepfeat-run-3.lock"
+    with RunCheckpoint(folder).locked() as held:
+        assert lock.read_text() == f"{os.getpid()}\n"
+        with pytest.raises(RunInProgress) as excinfo, RunCheckpoint(folder).locked():
+            pass
+        assert excinfo.value.pid == os.getpid() and str(folder) in str(excinfo.value)
+        held.remember("seed", lambda: 1)
+        held.discard()  # the lock lives beside the folder, not in it
+        assert lock.exists()
+    assert not lock.exists()
+    lock.write_text("999999\n")  # left by a holder that was killed: the kernel let its lock go
+    with RunCheckpoint(folder).locked():
+        assert lock.read_text() == f"{os.getpid()}\n"
+
+
 # --- the command line, in-process ---------------------------------------------------------
 
 
@@ -323,6 +355,16 @@ def test_ctrl_c_saves_exits_130_and_restart_starts_over(runner, monkeypatch, cap
         assert runner("run", "--learning-rate", "0.02", "--restart") == 0
     assert "resuming" not in caplog.text
     assert not (tmp_path / "run/Models/.deepfeat-run-3").exists()
+
+
+def test_a_refusal_is_the_only_line_even_with_the_progress_bar_on(runner, monkeypatch, capsys, tmp_path):
+    with monkeypatch.context() as patch:
+        signal_at_epoch(patch, 1, signal.SIGINT)
+        assert runner("run") == 130
+    capsys.readouterr()
+    assert cli.main(["--learning-rate", "0.02"]) == 2  # in the folder of the run above, without -q
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "different LEARNING_RATE" in lines[0], lines
 
 
 def test_ctrl_c_before_training_exits_130(runner, monkeypatch, capsys):
@@ -432,3 +474,96 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     logs = json.loads((folder / "Models/logs_4.json").read_text())
     total_epochs = max(log["epochs_run"] for log in logs.values())
     assert 0 < at_kill["epoch"] < total_epochs
+
+
+# A run that holds its results back until told, and is SIGKILLed once two of its result files are in place.
+HELD_THEN_KILLED = """
+import os, signal, sys, time
+from pathlib import Path
+from deepfeat.checkpoint import RunCheckpoint
+
+save_group = RunCheckpoint.save_group
+def held_save_group(self, *args):
+    deadline = time.monotonic() + 120
+    while not Path("go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    save_group(self, *args)
+RunCheckpoint.save_group = held_save_group
+
+replace, installed = os.replace, []
+def killing_replace(source, target):
+    replace(source, target)
+    if ".staging" in str(source) and ".staging" not in str(target):  # a result file moved into place
+        installed.append(target)
+        if len(installed) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+os.replace = killing_replace
+
+from deepfeat.cli import console_main
+console_main()
+"""
+EARLIER_SET = {
+    "ExpOutput/output_weights_4.csv": b"a\n1\n",
+    "ExpOutput/ranking_4.csv": b"rank,attribute\n1,a\n",
+    "ExpOutput/ranking_4.png": b"not a plot",
+    "Models/logs_4.json": b"{}\n",
+    "Models/model_4_0.keras": b"an earlier model",
+}
+
+
+@pytest.mark.slow
+def test_a_live_run_owns_its_folder_and_a_kill_between_result_files_leaves_one_whole_set(tmp_path, monkeypatch, capsys):
+    import deepfeat.experiment  # noqa: F401  (TensorFlow loaded before the race below)
+
+    folder = tmp_path / "run"
+    for name, data in EARLIER_SET.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    run = start([sys.executable, "-c", HELD_THEN_KILLED], folder)
+    wait_for(run, folder, lambda p: p["epoch"] >= 1)
+
+    # A second run into the live run's folder is refused, in one line naming it, before any
+    # progress bar, and --restart does not discard the live run's progress either.
+    for variable in ENV_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in FAULT_SETTINGS.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.chdir(folder)
+    for flags in ([], ["--restart"]):
+        assert cli.main(flags) == 2
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 1, lines
+        assert f"belongs to a run that is still training (process {run.pid})" in lines[0]
+        assert "RESTART" not in lines[0] and "restart" not in lines[0]
+    assert (folder / "Models/.deepfeat-run-4/run.json").exists()
+
+    (folder / "go").touch()
+    assert finish(run)[0] == -signal.SIGKILL
+    journal = folder / "Models/.deepfeat-results-4.json"
+    listed = json.loads(journal.read_text())
+    moved = [Path(final).name for _, final in listed["moves"]]
+    assert moved == ["output_weights_4.csv", "ranking_4.csv", "ranking_4.png", "logs_4.json"]
+    assert [Path(path).name for path in listed["remove"]] == [f"model_4_{i}.keras" for i in range(4)]
+    # Killed half-way: two files new, the others still the earlier run's, and the journal says what is left.
+    changed = [name for name, data in EARLIER_SET.items() if (folder / name).read_bytes() != data]
+    assert changed == ["ExpOutput/output_weights_4.csv", "ExpOutput/ranking_4.csv"]
+
+    # The next command in these folders finishes the set before anything else (here it then
+    # stops at the prompt it cannot answer).
+    status, out, err = finish(start([sys.executable, "-m", "deepfeat"], folder, N_MODELS=None))
+    assert status == 2 and "Traceback" not in err
+    assert "Finished moving the results of an interrupted run of 4 model(s) into place." in err
+    assert not journal.exists() and not list(folder.glob("*/.deepfeat-results-4*"))
+    # One whole new set: none of the earlier files is left, and the new files agree with each other.
+    assert all((folder / name).read_bytes() != data for name, data in EARLIER_SET.items() if (folder / name).exists())
+    assert not (folder / "Models/model_4_0.keras").exists()  # this run saves no models: the earlier one's go
+    header, *rows = (folder / "ExpOutput/output_weights_4.csv").read_text().splitlines()
+    assert header.split(",") == WINE_NAMES.read_text().strip().split(",") and len(rows) == 4
+    weights = np.array([row.split(",") for row in rows], dtype=float).mean(axis=0)
+    ranking = {
+        row.split(",")[1]: float(row.split(",")[2])
+        for row in (folder / "ExpOutput/ranking_4.csv").read_text().splitlines()[1:]
+    }
+    np.testing.assert_allclose([ranking[name] for name in header.split(",")], weights, rtol=0, atol=1e-12)
+    assert list(json.loads((folder / "Models/logs_4.json").read_text())) == ["0", "1", "2", "3"]
+    assert (folder / "ExpOutput/ranking_4.png").read_bytes().startswith(b"\x89PNG")

@@ -13,10 +13,16 @@ Training resumed from a checkpoint gives bit-for-bit the result an uninterrupted
 whatever memory budget (so whatever grouping of the models) the resumed run uses: a model's
 result does not depend on its group. The folder holds pickles: load only checkpoints you wrote
 yourself. Stopping is not the checkpoint's business: see :class:`deepfeat.training.StopRequest`.
+
+A run that trains into the folder holds its lock (:meth:`RunCheckpoint.locked`), so that a second
+process cannot resume, overwrite or discard the progress of a live one.
 """
 
+import errno
+import fcntl
 import json
 import logging
+import os
 import pickle
 import re
 import shutil
@@ -24,10 +30,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DeepfeatError
+from .errors import DeepfeatError, WriteError
 from .training import GroupResult
 
-__all__ = ["CheckpointMismatch", "RunCheckpoint"]
+__all__ = ["CheckpointMismatch", "RunCheckpoint", "RunInProgress"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +64,26 @@ class CheckpointMismatch(DeepfeatError):
         )
 
 
+class RunInProgress(DeepfeatError):
+    """Another live process holds the checkpoint folder's lock.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+    pid : int or None
+        The process id of the holder, when it could be read.
+    """
+
+    def __init__(self, folder, pid):
+        self.folder = Path(folder)
+        self.pid = pid
+        holder = f"process {pid}" if pid is not None else "a process whose id could not be read"
+        super().__init__(
+            f"{folder} belongs to a run that is still training ({holder}); wait for it to finish, "
+            "or stop it, before starting another run of as many models in the same folder"
+        )
+
+
 class RunCheckpoint:
     """Saved progress of one training run, for :func:`deepfeat.ensemble.train_ensemble`.
 
@@ -83,6 +109,30 @@ class RunCheckpoint:
         if restart:
             self.discard()
         self._last_save = time.monotonic()
+
+    @contextmanager
+    def locked(self):
+        """Hold the folder's lock for the block, refusing if another live process holds it.
+
+        The lock is ``<folder>.lock`` beside the folder (so that discarding the folder keeps
+        it), locked with ``flock`` and holding the holder's process id; the kernel releases it
+        when the holder dies, however it dies. Where the file system has no locks, the block
+        runs unlocked, with a warning.
+
+        Raises
+        ------
+        RunInProgress
+            If another process holds the lock; nothing in the folder is touched.
+        """
+        path = self.folder.with_name(self.folder.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = _lock(path, self.folder)
+        try:
+            yield self
+        finally:
+            if descriptor is not None:
+                path.unlink(missing_ok=True)  # before closing: a process waiting on this file then retries
+                os.close(descriptor)
 
     def part(self, name):
         """A checkpoint in the subfolder ``name``, for one of several training calls of a run.
@@ -270,11 +320,46 @@ def _group_name(start, stop):
     return f"group_{start:06d}-{stop:06d}.pkl"
 
 
+def _lock(path, folder):
+    """An open descriptor of ``path`` holding its exclusive flock, or None where locks do not work.
+
+    Raises RunInProgress, naming ``folder``, if another process holds it.
+    """
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip()
+            os.close(descriptor)
+            raise RunInProgress(folder, int(holder) if holder.isdigit() else None) from None
+        except OSError as exc:
+            os.close(descriptor)
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                raise
+            logger.warning(
+                "%s: the file system cannot lock files; a second run into this folder would not be refused", path
+            )
+            return None
+        try:
+            same = os.stat(path).st_ino == os.fstat(descriptor).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+            return descriptor
+        os.close(descriptor)  # its holder removed it between our open and our lock: take the new one
+
+
 def _write(path, data):
     # Imported here so that the command line's signal handling needs neither pandas nor matplotlib.
     from .outputs import atomic_write_bytes
 
-    atomic_write_bytes(path, data)
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise WriteError(f"cannot save the training progress in {path}: {exc.strerror or exc}") from None
 
 
 def _read(path, parts=None):

@@ -1,30 +1,38 @@
 """The ``deepfeat`` command: read settings, ask for the number of models, train, print the ranking.
 
-Exit statuses: 0 success; 2 bad input or settings (one line on standard error); 130 stopped by
-Ctrl-C (SIGINT) and 143 stopped by SIGTERM, the shell's 128 + signal number. A stop during
-training waits for the end of the current epoch and saves the progress first (a second signal
-stops at once); running the same command again resumes the run.
+Exit statuses: 0 success; 2 bad input or settings, or a file or folder that cannot be used (one
+line on standard error); 1 an internal error (one line saying where its full trace is); 130
+stopped by Ctrl-C (SIGINT) and 143 stopped by SIGTERM, the shell's 128 + signal number. A stop
+during training waits for the end of the current epoch and saves the progress first (a second
+signal stops at once); running the same command again resumes the run. Warnings are one line
+each, without a library's source paths.
 """
 
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
+import tempfile
 import threading
+import traceback
 import warnings
 from contextlib import ExitStack, contextmanager
 
 from . import __version__
 from .cluster import dask_cluster
-from .config import ENV_VARIABLES, load_settings, parse_n_models
-from .errors import DeepfeatError, NoSkillWarning
+from .config import DEBUG_VARIABLE, ENV_VARIABLES, debug_requested, load_settings, parse_n_models
+from .errors import DeepfeatError, DeepfeatWarning, NoSkillWarning
 from .settings import SETTINGS, elimination_possible
 
+EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 _SHOWN_ROWS = 30
+_SHOWN_NAMES = 5  # attribute names a warning lists before "and N more"
+logger = logging.getLogger(__name__)
 _METAVARS = {"int": "N", "float": "X", "bool": "BOOL", "path": "PATH", "column": "COLUMN", "text": "TEXT"}
 
 
@@ -62,9 +70,11 @@ def main(argv=None):
     """Run the experiment; returns the exit status (0 success, 2 bad input, 130 SIGINT, 143 SIGTERM)."""
     args = build_parser().parse_args(argv)
     _quiet_tensorflow()
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
+    console = logging.StreamHandler()
+    console.setFormatter(_ConsoleFormatter("%(message)s"))
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, handlers=[console])
     overrides = {name: value for name, value in vars(args).items() if name in ENV_VARIABLES}
-    with _StopSignals() as signals:
+    with _StopSignals() as signals, _console_warnings():
         try:
             return _run(overrides, args.quiet, signals)
         except DeepfeatError as error:
@@ -73,6 +83,71 @@ def main(argv=None):
         except KeyboardInterrupt:
             _print_interrupted(signals.checkpoint)
             return EXIT_TERMINATED if signals.received == signal.SIGTERM else EXIT_INTERRUPTED
+        except OSError as error:  # the environment: a file or folder that went away, a full disk
+            where = f"{error.filename}: " if error.filename is not None else ""
+            print(f"deepfeat: error: {where}{error.strerror or error}", file=sys.stderr)
+            return EXIT_USAGE
+        except MemoryError:
+            print(
+                "deepfeat: error: out of memory; set a smaller MEMORY_BUDGET_MB (--memory-budget-mb), "
+                "or train on fewer rows or attributes",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        except Exception as error:  # a bug: say where the trace is rather than print it
+            print(f"deepfeat: internal error: {_internal_error_text(error)}", file=sys.stderr)
+            return EXIT_INTERNAL
+
+
+class _ConsoleFormatter(logging.Formatter):
+    """Log records as their message alone, warnings marked ``Warning:`` like the readout's."""
+
+    def format(self, record):
+        text = super().format(record)
+        return f"Warning: {text}" if record.levelno == logging.WARNING else text
+
+
+def _internal_error_text(error):
+    """What an internal error was and where its full trace is (printed above with DEEPFEAT_DEBUG)."""
+    trace = traceback.format_exc()
+    text = str(error).strip()
+    what = f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+    if debug_requested():
+        print(trace, end="", file=sys.stderr)
+        return f"{what} (a bug in deepfeat: please report it with the trace above)"
+    try:
+        with tempfile.NamedTemporaryFile("w", prefix="deepfeat-error-", suffix=".txt", delete=False) as handle:
+            handle.write(trace)
+        saved = f"the full trace is in {handle.name}, and {DEBUG_VARIABLE}=1 prints it"
+    except OSError:
+        saved = f"run again with {DEBUG_VARIABLE}=1 to see the full trace"
+    return f"{what} (a bug in deepfeat: {saved}; please report it)"
+
+
+@contextmanager
+def _console_warnings():
+    """While active, each warning is one line on standard error, without a library's source path.
+
+    deepfeat's own (:class:`~deepfeat.errors.DeepfeatWarning`) read ``Warning: ...``; another
+    library's say which library. With DEEPFEAT_DEBUG set, warnings show as Python shows them.
+    """
+    if debug_requested():
+        yield
+        return
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split()) or category.__name__
+        if not issubclass(category, DeepfeatWarning):
+            library = re.search(r"site-packages[/\\]([A-Za-z0-9_]+)", str(filename))
+            text = f"({library[1] if library else 'Python'}, {category.__name__}) {text}"
+        print(f"Warning: {text}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 class _StopSignals:
@@ -128,6 +203,12 @@ def _run(overrides, quiet, signals):
         from .experiment import load_data
 
     dataset = load_data(settings)
+    from .experiment import finish_interrupted_results  # loaded above
+
+    for n_models in finish_interrupted_results(settings):
+        logger.info("Finished moving the results of an interrupted run of %d model(s) into place.", n_models)
+    for line in _data_warnings(dataset, settings.normalization):
+        logger.warning(line)
     print(_task_line(dataset))
     with ExitStack() as cluster:
         if settings.dask_scheduler_address is not None:  # connect before asking anything
@@ -139,19 +220,55 @@ def _train(settings, dataset, quiet, signals):
     from .experiment import open_checkpoint, run_experiment  # loaded by _run
 
     n_models = settings.n_models if settings.n_models is not None else _ask_n_models()
-    signals.checkpoint = open_checkpoint(settings, n_models)
-    print(
-        f"Training {n_models} model(s) on {dataset.source}: {dataset.X.shape[0]} rows, "
-        f"{dataset.X.shape[1]} attributes, {_target_text(dataset)}"
-        + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
-    )
-    with _ProgressBar(n_models, disable=quiet) as bar, warnings.catch_warnings():
-        warnings.simplefilter("ignore", NoSkillWarning)  # the readout says it in its own words
-        result = run_experiment(
-            settings, dataset, n_models, progress=bar.update, checkpoint=signals.checkpoint, stop=signals.stop
+    with open_checkpoint(settings, n_models) as checkpoint:  # a live run's folder is refused here
+        signals.checkpoint = checkpoint
+        print(
+            f"Training {n_models} model(s) on {dataset.source}: {dataset.X.shape[0]} rows, "
+            f"{dataset.X.shape[1]} attributes, {_target_text(dataset)}"
+            + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
         )
+        with _ProgressBar(disable=quiet) as bar, warnings.catch_warnings():
+            warnings.simplefilter("ignore", NoSkillWarning)  # the readout says it in its own words
+            result = run_experiment(
+                settings, dataset, n_models, progress=bar.update, checkpoint=checkpoint, stop=signals.stop
+            )
     _print_result(result)
     return 0
+
+
+def _data_warnings(dataset, normalization):
+    """Lines about attributes the networks cannot learn from, with what to change."""
+    from .preprocessing import scaling_problems
+
+    problems = scaling_problems(dataset.X, normalization)
+    lines = []
+    if len(problems.constant):
+        subject, them, their = _attributes(dataset, problems.constant, "has", "have")
+        lines.append(
+            f"{subject} the same value on every row: the networks cannot learn from {them}, so "
+            f"{their} rank is chance. Remove {them} from the data file."
+        )
+    for shows, advice in (
+        (False, "rescale {them} in the data file (subtract a typical value, or change the unit): no NORMALIZATION can"),
+        (True, "NORMALIZATION=standard (--normalization standard) rescales {them}"),
+    ):
+        unseen = problems.unseen[problems.standard_shows == shows]
+        if len(unseen):
+            subject, them, their = _attributes(dataset, unseen, "varies", "vary")
+            lines.append(
+                f"{subject} too little for {their} size for NORMALIZATION={normalization} to rescale, "
+                f"so the networks see {them} as constant; {advice.format(them=them)}."
+            )
+    return lines
+
+
+def _attributes(dataset, indices, singular, plural):
+    """The subject of a warning about the attributes at ``indices`` (with the verb), and its pronouns."""
+    names = [dataset.feature_names[i] for i in indices]
+    if len(names) == 1:
+        return f"attribute {names[0]!r} {singular}", "it", "its"
+    more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
+    return f"{len(names)} attributes ({', '.join(names[:_SHOWN_NAMES])}{more}) {plural}", "them", "their"
 
 
 def _task_line(dataset):
@@ -183,14 +300,21 @@ def _ask_n_models():
 
 
 class _ProgressBar:
-    """tqdm bar over finished models, showing the epoch and how many models still train."""
+    """tqdm bar over finished models, showing the epoch and how many models still train.
 
-    def __init__(self, n_models, disable):
-        from tqdm import tqdm
+    Drawn at the first progress report, so that a refusal before training (a checkpoint of
+    other settings) is the only line on the terminal.
+    """
 
-        self.bar = tqdm(total=n_models, unit="model", disable=disable, file=sys.stderr, dynamic_ncols=True)
+    def __init__(self, disable):
+        self.disable = disable
+        self.bar = None
 
     def update(self, finished, n_models, epoch, n_training):
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=n_models, unit="model", disable=self.disable, file=sys.stderr, dynamic_ncols=True)
         if self.bar.total != n_models:  # recursive elimination trains n_models per round
             self.bar.total = n_models
         self.bar.update(finished - self.bar.n)
@@ -200,7 +324,8 @@ class _ProgressBar:
         return self
 
     def __exit__(self, *exc):
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _print_result(result):
@@ -275,8 +400,8 @@ def _stability_lines(stability, n_models, could_eliminate, at_chance):
     """The readout's lines about split-half stability, with advice when it is low."""
     from .importance import STABLE_SPEARMAN
 
-    if stability != stability:  # NaN: fewer than two models
-        return ["Split-half stability: needs at least 2 models."]
+    if stability != stability:  # NaN: fewer than two models, or a single attribute
+        return [f"Split-half stability: needs at least {'2 models' if n_models < 2 else '2 attributes'}."]
     lines = [f"Split-half stability (Spearman between the two halves of the ensemble): {stability:.3f}"]
     if stability < STABLE_SPEARMAN and not at_chance:  # averaging more noise would not help
         lines.append(

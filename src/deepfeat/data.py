@@ -4,19 +4,23 @@ Two layouts are supported: a CSV whose first row names the columns, and the UCI
 layout of a headerless CSV plus an attribute file holding one line of
 comma-separated column names. Cells are parsed here rather than by pandas so that
 every error can name the file, the row (its line number in the file) and the
-column. Rows with a missing attribute value (``?`` or an empty cell) are dropped; a
-missing label is an error.
+column. The file is read as a stream, each row's attribute values going straight into
+a preallocated float array, so that loading takes a few times the file's size in memory.
+Rows with a missing attribute value (``?`` or an empty cell) are dropped; a missing label
+is an error. Text is UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
+mark, or else read as Latin-1; lines may end in LF, CRLF or CR.
 
 The label columns are read as the task asks (:func:`choose_task` picks one for ``"auto"``):
 class labels, one number per row (regression), or several two-valued columns (multi-label).
 """
 
+import codecs
 import csv
-import io
 import logging
 import math
 import re
 from dataclasses import dataclass
+from itertools import chain
 from numbers import Integral
 from pathlib import Path
 
@@ -38,6 +42,10 @@ TASK_NAMES = ("classification", "regression", "multilabel")
 DEFAULT_LABEL_NAME = "label"
 _INT64_LIMIT = 2**63
 _ROWS_LOGGED = 10
+#: The largest magnitude a value may have: the networks compute in float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+_CHUNK = 1 << 20  # bytes read at a time when looking at a file's encoding
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +98,16 @@ class _Row:
     cells: list[str]
 
 
+@dataclass(frozen=True)
+class _Table:
+    """The rows of a data file that have every attribute value, as read by :func:`_read_table`."""
+
+    X: np.ndarray
+    labels: list  # per label column, its stripped cells
+    lines: np.ndarray  # each row's line number
+    n_rows: int  # data rows in the file, dropped ones included
+
+
 def load_dataset(data_file, attribute_file=None, label_column=None, task="auto") -> Dataset:
     """Load a CSV dataset.
 
@@ -121,37 +139,42 @@ def load_dataset(data_file, attribute_file=None, label_column=None, task="auto")
     if task != "auto" and task not in TASK_NAMES:
         raise ValueError(f"task {task!r} must be one of: auto, {', '.join(TASK_NAMES)}")
     source = str(data_file)
-    rows = _read_csv_rows(Path(data_file), "data file")
-    if attribute_file is None:
-        names = _header_names(rows.pop(0), source)
-        if not rows:
-            raise DataError(f"{source}: data file has a header row but no data rows")
-    else:
-        names = _attribute_names(Path(attribute_file), len(rows[0].cells), source)
-    _check_names(names, source)
-    _check_row_lengths(rows, len(names), source)
-    label_indices = _label_indices(label_column, names, source)
-    label_names = tuple(names[i] for i in label_indices)
-    _check_labels_present(rows, label_indices, names, source)
-
-    kept = _drop_missing(rows, source)
-    attribute_indices = [i for i in range(len(names)) if i not in label_indices]
-    if not attribute_indices:
-        raise DataError(f"{source}: every column is a label ({', '.join(label_names)}); no attribute column is left")
-    X = _parse_attributes(kept, attribute_indices, names, source)
-    columns = [[row.cells[i].strip() for row in kept] for i in label_indices]
+    path = Path(data_file)
+    encoding, n_lines = _look_at(path, "data file")
+    try:
+        with open(path, encoding=encoding, newline=None) as stream:  # CR and CRLF read as LF
+            rows = _csv_rows(stream, source)
+            first = next(rows, None)
+            if first is None:
+                raise DataError(f"{source}: data file is empty")
+            if attribute_file is None:
+                names = _header_names(first, source)
+            else:
+                names = _attribute_names(Path(attribute_file), len(first.cells), source)
+                rows = chain([first], rows)
+            _check_names(names, source)
+            label_indices = _label_indices(label_column, names, source)
+            label_names = tuple(names[i] for i in label_indices)
+            attribute_indices = [i for i in range(len(names)) if i not in label_indices]
+            if not attribute_indices:
+                raise DataError(
+                    f"{source}: every column is a label ({', '.join(label_names)}); no attribute column is left"
+                )
+            table = _read_table(rows, names, attribute_indices, label_indices, n_lines, source)
+    except OSError as exc:
+        raise DataError(f"{source}: cannot read data file: {exc.strerror or exc}") from None
     if task == "auto":
-        task, reason = choose_task(columns, label_names)
+        task, reason = choose_task(table.labels, label_names)
     else:
         reason = f"TASK={task}"
-    y, positive = _READERS[task](columns, kept, label_names, source)
+    y, positive = _READERS[task](table.labels, table.lines, label_names, source)
     return Dataset(
-        X=X,
+        X=table.X,
         y=y,
         feature_names=tuple(names[i] for i in attribute_indices),
         label_names=label_names,
         source=source,
-        n_dropped=len(rows) - len(kept),
+        n_dropped=table.n_rows - len(table.lines),
         task=task,
         task_reason=reason,
         positive_values=positive,
@@ -203,40 +226,68 @@ def choose_task(columns, names):
 # --- reading ------------------------------------------------------------------
 
 
-def _read_text(path: Path, what: str) -> str:
-    if not path.exists():
-        raise DataError(f"{path}: {what} does not exist")
-    if path.is_dir():
-        raise DataError(f"{path}: {what} is a directory, not a file")
+def _look_at(path: Path, what: str) -> tuple[str, int]:
+    """The encoding to read ``path`` with, and at least how many lines it has, in one pass.
+
+    Raises DataError if the file is absent, a directory, unreadable, binary or blank.
+    """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: {what} is not UTF-8 text") from None
+        if not path.exists():
+            raise DataError(f"{path}: {what} does not exist")
+        if path.is_dir():
+            raise DataError(f"{path}: {what} is a directory, not a file")
+        with open(path, "rb") as handle:
+            chunk = handle.read(_CHUNK)
+            encoding = next((name for bom, name in _BOMS if chunk.startswith(bom)), "utf-8")
+            utf8 = codecs.getincrementaldecoder(encoding)() if encoding != "utf-16" else None
+            newlines = returns = 0
+            blank = True
+            while chunk:
+                if utf8 is not None:
+                    if b"\x00" in chunk:
+                        raise DataError(f"{path}: {what} is binary, not text")
+                    try:
+                        utf8.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8, encoding = None, "latin-1"  # any byte is a Latin-1 character
+                newlines += chunk.count(b"\n")
+                returns += chunk.count(b"\r")
+                blank = blank and not chunk.translate(None, b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")
+                chunk = handle.read(_CHUNK)
     except OSError as exc:
-        raise DataError(f"{path}: cannot read {what}: {exc.strerror}") from None
-    if "\x00" in text:
-        raise DataError(f"{path}: {what} is binary, not text")
-    if not text.strip():
+        raise DataError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    if blank:
         raise DataError(f"{path}: {what} is empty")
-    return text
+    if encoding == "latin-1":
+        logger.warning("%s: %s is not UTF-8; read it as Latin-1 (save it as UTF-8 if names look wrong)", path, what)
+    # CRLF counts once, a CR-only file by its CRs; a mix can have more lines, which _read_table allows for.
+    return encoding, max(newlines, returns) + 1
 
 
-def _read_csv_rows(path: Path, what: str) -> list[_Row]:
-    """Read the non-blank CSV rows of ``path``, each with its line number."""
-    reader = csv.reader(io.StringIO(_read_text(path, what)), skipinitialspace=True)
-    rows = []
+def _read_text(path: Path, what: str) -> str:
+    encoding, _ = _look_at(path, what)
+    try:
+        return path.read_text(encoding=encoding)  # universal newlines: CR and CRLF read as LF
+    except UnicodeDecodeError:  # UTF-16 with an odd number of bytes, say
+        raise DataError(f"{path}: {what} is not readable as {encoding} text") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+
+
+def _csv_rows(stream, source: str):
+    """The non-blank CSV rows of the text ``stream``, each with the line number it starts on."""
+    reader = csv.reader(stream, skipinitialspace=True)
     line = 1
     try:
         for cells in reader:
             # A blank or whitespace-only line is not a row (e.g. a trailing newline).
             if len(cells) > 1 or (cells and cells[0].strip()):
-                rows.append(_Row(line, cells))
+                yield _Row(line, cells)
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError(f"{path}: row {line}: {exc}") from None
-    if not rows:
-        raise DataError(f"{path}: {what} has no rows")
-    return rows
+        raise DataError(f"{source}: row {line}: {exc}") from None
+    except UnicodeDecodeError:  # UTF-16 with an odd number of bytes, say
+        raise DataError(f"{source}: row {line}: the text cannot be read as {stream.encoding}") from None
 
 
 # --- column names -------------------------------------------------------------
@@ -244,6 +295,13 @@ def _read_csv_rows(path: Path, what: str) -> list[_Row]:
 
 def _header_names(header: _Row, source: str) -> list[str]:
     names = [cell.strip() for cell in header.cells]
+    numbers = [_as_number(name) is not None for name in names]
+    if any(numbers) and all(number or name in MISSING_MARKERS for number, name in zip(numbers, names)):
+        shown = ",".join(names[:5]) + (",..." if len(names) > 5 else "")
+        raise DataError(
+            f"{source}: the first row ({shown}) is numbers, not column names; for a file without a "
+            "header row set ATTRIBUTE_FILE to a file naming the columns, or add a header row"
+        )
     for position, name in enumerate(names, start=1):
         if not name:
             raise DataError(f"{source}: header column {position} has no name")
@@ -278,12 +336,6 @@ def _check_names(names: list[str], source: str) -> None:
         seen.add(name)
 
 
-def _check_row_lengths(rows: list[_Row], n_columns: int, source: str) -> None:
-    for row in rows:
-        if len(row.cells) != n_columns:
-            raise DataError(f"{source}: row {row.line} has {len(row.cells)} fields, expected {n_columns}")
-
-
 def _label_indices(label_column, names: list[str], source: str) -> list[int]:
     if label_column is None:
         return [len(names) - 1]
@@ -315,57 +367,95 @@ def _label_index(label_column, names: list[str], source: str) -> int:
 # --- values -------------------------------------------------------------------
 
 
-def _is_missing(cell: str) -> bool:
-    return cell.strip() in MISSING_MARKERS
+def _read_table(rows, names, attribute_indices, label_indices, capacity, source) -> _Table:
+    """Read the data rows into a float array, row by row; the first problem found is raised.
+
+    A row of the wrong length is an error at once. Missing labels are collected over the whole
+    file and refused together; a row missing an attribute value is dropped; the first value that
+    is not a usable number is refused once the file is known to have neither.
+    """
+    X = np.empty((capacity, len(attribute_indices)))
+    lines = np.empty(capacity, dtype=np.int64)
+    labels = [[] for _ in label_indices]
+    missing_labels = {index: [] for index in label_indices}
+    dropped = []
+    bad_value = None  # the message about the first unusable value, raised at the end
+    n_rows = kept = 0
+    for row in rows:
+        n_rows += 1
+        cells = row.cells
+        if len(cells) != len(names):
+            raise DataError(f"{source}: row {row.line} has {len(cells)} fields, expected {len(names)}")
+        label_cells = [cells[i].strip() for i in label_indices]
+        missing = [i for i, cell in zip(label_indices, label_cells) if cell.lower() in MISSING_LABELS]
+        if missing or bad_value is not None:
+            for index in missing:
+                missing_labels[index].append(row.line)
+            continue
+        try:
+            values = [float(cells[i]) for i in attribute_indices]
+        except ValueError:  # a missing value drops the row; anything else is refused
+            if any(cells[i].strip() in MISSING_MARKERS for i in attribute_indices):
+                dropped.append(row.line)
+                continue
+            bad_value = next(
+                f"{source}: row {row.line}, column {names[i]!r}: {cells[i].strip()!r} is not a number"
+                for i in attribute_indices
+                if _as_float(cells[i]) is None
+            )
+            continue
+        if not all(-FLOAT32_MAX <= value <= FLOAT32_MAX for value in values):  # also false for NaN
+            bad_value = _out_of_range(row, values, attribute_indices, names, source)
+            continue
+        if kept == len(lines):  # more lines than counted (a file mixing CR and LF endings)
+            X, lines = np.resize(X, (2 * kept, X.shape[1])), np.resize(lines, 2 * kept)
+        X[kept] = values
+        lines[kept] = row.line
+        for column, cell in zip(labels, label_cells):
+            column.append(cell)
+        kept += 1
+    if n_rows == 0:
+        raise DataError(f"{source}: data file has a header row but no data rows")
+    _check_labels_present(missing_labels, n_rows, names, source)
+    if bad_value is not None:
+        raise DataError(bad_value)
+    if not kept:
+        raise DataError(f"{source}: all {n_rows} data rows have missing values ('?' or empty)")
+    if dropped:
+        shown = ", ".join(str(line) for line in dropped[:_ROWS_LOGGED])
+        more = ", ..." if len(dropped) > _ROWS_LOGGED else ""
+        logger.info(
+            "%s: dropped %d of %d rows with missing values (rows %s%s)", source, len(dropped), n_rows, shown, more
+        )
+    # Leading rows of a C-ordered array: a view, not a copy of the whole table.
+    return _Table(X=X[:kept], labels=labels, lines=lines[:kept], n_rows=n_rows)
 
 
-def _check_labels_present(rows: list[_Row], label_indices: list[int], names: list[str], source: str) -> None:
+def _check_labels_present(missing_labels, n_rows, names, source) -> None:
     """A row without its label cannot be used, and dropping it would hide a gap in the data: refuse."""
-    for index in label_indices:
-        missing = [row.line for row in rows if row.cells[index].strip().lower() in MISSING_LABELS]
+    for index, missing in missing_labels.items():
         if missing:
             shown = ", ".join(map(str, missing[:_ROWS_LOGGED])) + (", ..." if len(missing) > _ROWS_LOGGED else "")
             raise DataError(
-                f"{source}: label column {names[index]!r} is missing on {len(missing)} of {len(rows)} rows "
+                f"{source}: label column {names[index]!r} is missing on {len(missing)} of {n_rows} rows "
                 f"(rows {shown}); fill them in or remove those rows"
             )
 
 
-def _drop_missing(rows: list[_Row], source: str) -> list[_Row]:
-    kept, dropped = [], []
-    for row in rows:
-        (dropped if any(_is_missing(cell) for cell in row.cells) else kept).append(row)
-    if not kept:
-        raise DataError(f"{source}: all {len(rows)} data rows have missing values ('?' or empty)")
-    if dropped:
-        shown = ", ".join(str(row.line) for row in dropped[:_ROWS_LOGGED])
-        more = ", ..." if len(dropped) > _ROWS_LOGGED else ""
-        logger.info(
-            "%s: dropped %d of %d rows with missing values (rows %s%s)",
-            source,
-            len(dropped),
-            len(rows),
-            shown,
-            more,
-        )
-    return kept
-
-
-def _parse_number(cell: str, row: _Row, name: str, source: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise DataError(f"{source}: row {row.line}, column {name!r}: {cell.strip()!r} is not a number") from None
+def _out_of_range(row, values, indices, names, source) -> str:
+    """The message about the first of ``values`` (read from ``row``) that is not finite or too large."""
+    value, i = next((v, i) for v, i in zip(values, indices) if not -FLOAT32_MAX <= v <= FLOAT32_MAX)
+    where = f"{source}: row {row.line}, column {names[i]!r}: {row.cells[i].strip()!r}"
     if not math.isfinite(value):
-        raise DataError(f"{source}: row {row.line}, column {name!r}: {cell.strip()!r} is not a finite number")
-    return value
+        return f"{where} is not a finite number"
+    return f"{where} is beyond the float32 range the networks compute in (about +/-3.4e38); rescale the column"
 
 
-def _parse_attributes(rows: list[_Row], indices: list[int], names: list[str], source: str) -> np.ndarray:
-    return np.array(
-        [[_parse_number(row.cells[i], row, names[i], source) for i in indices] for row in rows],
-        dtype=np.float64,
-    )
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _as_int(text: str) -> int | None:
@@ -400,7 +490,7 @@ def _parse_labels(cells: list[str]) -> np.ndarray:
     return np.array(labels, dtype=object)
 
 
-def _read_classes(columns, rows, names, source):
+def _read_classes(columns, lines, names, source):
     (name,) = _single_label(names, "classification", source)
     y = _parse_labels(columns[0])
     classes = np.unique(y)
@@ -409,15 +499,20 @@ def _read_classes(columns, rows, names, source):
     return y, ()
 
 
-def _read_numbers(columns, rows, names, source):
+def _read_numbers(columns, lines, names, source):
     (name,) = _single_label(names, "regression", source)
     values = []
-    for cell, row in zip(columns[0], rows):
+    for cell, line in zip(columns[0], lines):
         value = _as_number(cell)
         if value is None:
             raise DataError(
-                f"{source}: row {row.line}, column {name!r}: {cell!r} is not a finite number, which "
+                f"{source}: row {line}, column {name!r}: {cell!r} is not a finite number, which "
                 "TASK=regression needs (set TASK=classification for class labels)"
+            )
+        if abs(value) > FLOAT32_MAX:
+            raise DataError(
+                f"{source}: row {line}, column {name!r}: {cell!r} is beyond the float32 range the networks "
+                "compute in (about +/-3.4e38); rescale the column"
             )
         values.append(value)
     y = np.array(values, dtype=np.float64)
@@ -428,7 +523,7 @@ def _read_numbers(columns, rows, names, source):
     return y, ()
 
 
-def _read_indicators(columns, rows, names, source):
+def _read_indicators(columns, lines, names, source):
     """Each column as 0/1: of its two values, the larger number (or the later text, alphabetically) is 1."""
     y, positive = [], []
     for cells, name in zip(columns, names):
@@ -441,7 +536,7 @@ def _read_indicators(columns, rows, names, source):
                 f"has only one value ({cells[0]!r})"
                 if len(values) < 2
                 else f"has {len(values)} values, such as {cells[keys.index(values[2])]!r} on row "
-                f"{rows[keys.index(values[2])].line}"
+                f"{lines[keys.index(values[2])]}"
             )
             raise DataError(f"{source}: multi-label column {name!r} {detail}; each label column needs exactly two")
         y.append([key == values[1] for key in keys])

@@ -1,31 +1,39 @@
 """One experiment run: the configured data in, a fitted ensemble and its result files out.
 
-A run saves its progress in ``MODEL_DIR/.deepfeat-run-N/`` (see :mod:`deepfeat.checkpoint`)
-and deletes it once every result file is written, so the same command run again after an
-interruption resumes it.
+A run saves its progress in ``MODEL_DIR/.deepfeat-run-N/`` (see :mod:`deepfeat.checkpoint`),
+holding its lock while it trains, and deletes it once every result file is written, so the same
+command run again after an interruption resumes it. The result files are replaced as one set
+(:class:`deepfeat.outputs.ResultSet`).
 """
 
+import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .checkpoint import CheckpointMismatch, RunCheckpoint
+from .checkpoint import CheckpointMismatch, RunCheckpoint, RunInProgress
 from .config import Settings
 from .data import Dataset, load_dataset
-from .errors import ConfigError
+from .errors import ConfigError, TrainingError, WriteError
 from .estimator import SHARED_SETTINGS, DeepFeatureImportance, DeepFeatureImportanceRegressor
 from .outputs import (
     OutputPaths,
+    ResultSet,
     atomic_path,
     check_writable,
+    finish_results,
     output_paths,
     plot_ranking,
     write_logs_json,
     write_ranking_csv,
     write_weights_csv,
 )
+
+# The names of a result set's journal and staging folders, with N (see outputs.ResultSet).
+_PENDING_RESULTS = re.compile(r"\.deepfeat-results-([0-9]+)\.(?:json|staging)")
 
 
 @dataclass
@@ -87,13 +95,70 @@ def estimator_for(settings: Settings, n_models: int, random_state=None, task="cl
     )
 
 
-def open_checkpoint(settings: Settings, n_models: int) -> RunCheckpoint:
-    """The checkpoint of a run of ``n_models`` models: ``MODEL_DIR/.deepfeat-run-N/``.
+@contextmanager
+def open_checkpoint(settings: Settings, n_models: int):
+    """The checkpoint of a run of ``n_models`` models, ``MODEL_DIR/.deepfeat-run-N/``, locked for the block.
 
-    With ``RESTART`` set, whatever it held is discarded.
+    Results of an earlier run of ``n_models`` that were being moved into place when it was
+    killed are finished first (see :func:`finish_interrupted_results`); with ``RESTART`` set,
+    whatever the checkpoint held is discarded.
+
+    Yields
+    ------
+    RunCheckpoint
+
+    Raises
+    ------
+    deepfeat.checkpoint.RunInProgress
+        If a live run holds the checkpoint; nothing is touched.
     """
+    checkpoint = _checkpoint(settings, n_models)
+    with checkpoint.locked():
+        _finish_results(settings, n_models)
+        if settings.restart:
+            checkpoint.discard()
+        yield checkpoint
+
+
+def finish_interrupted_results(settings: Settings) -> list[int]:
+    """Finish, or undo, the result sets that runs killed while writing them left in the folders.
+
+    A set whose journal was written is completed, one killed before that is removed, so that
+    each folder holds one complete set per N (see :class:`deepfeat.outputs.ResultSet`). Sets
+    whose run is still live are left to it.
+
+    Returns
+    -------
+    list of int
+        The N of every set moved into place.
+    """
+    found = {
+        int(match[1])
+        for folder in {Path(settings.output_dir), Path(settings.model_dir)}
+        if folder.is_dir()
+        for match in map(_PENDING_RESULTS.fullmatch, (path.name for path in folder.iterdir()))
+        if match
+    }
+    finished = []
+    for n_models in sorted(found):
+        try:
+            with _checkpoint(settings, n_models).locked():
+                if _finish_results(settings, n_models):
+                    finished.append(n_models)
+        except RunInProgress:
+            continue  # the live run writes them itself
+    return finished
+
+
+def _checkpoint(settings, n_models):
     folder = Path(settings.model_dir) / f".deepfeat-run-{n_models}"
-    return RunCheckpoint(folder, interval=settings.checkpoint_seconds, restart=settings.restart)
+    return RunCheckpoint(folder, interval=settings.checkpoint_seconds)
+
+
+def _finish_results(settings, n_models):
+    """:func:`deepfeat.outputs.finish_results` for the set of ``n_models``; call it holding that run's lock."""
+    journal = output_paths(settings.output_dir, settings.model_dir, n_models).journal
+    return finish_results(journal, (settings.output_dir, settings.model_dir))
 
 
 # How the inputs in a checkpoint's fingerprint are called on the command line.
@@ -131,7 +196,7 @@ def run_experiment(
     progress : callable, optional
         Passed to :meth:`DeepFeatureImportance.fit`.
     checkpoint : RunCheckpoint, optional
-        Defaults to :func:`open_checkpoint`.
+        Defaults to :func:`open_checkpoint`'s, locked for the call.
     stop : deepfeat.training.StopRequest, optional
         Lets a stop be requested from outside (a signal handler).
 
@@ -143,11 +208,17 @@ def run_experiment(
     ------
     deepfeat.errors.ConfigError
         If the checkpoint holds an unfinished run with other data or settings.
+    deepfeat.checkpoint.RunInProgress
+        If no ``checkpoint`` is given and a live run holds the run's own.
+    deepfeat.errors.WriteError
+        If the results cannot be written (a full disk): the earlier ones are untouched, and the
+        checkpoint is kept, so that running again writes them without training.
     deepfeat.training.Interrupted
         If a stop was requested through ``stop``; the progress so far is saved.
     """
     if checkpoint is None:
-        checkpoint = open_checkpoint(settings, n_models)
+        with open_checkpoint(settings, n_models) as checkpoint:
+            return run_experiment(settings, dataset, n_models, progress, checkpoint, stop)
     seed = None if settings.seed is not None else checkpoint.remember("random_state", lambda: secrets.randbelow(2**32))
     try:
         estimator = estimator_for(settings, n_models, seed, dataset.task).fit(
@@ -155,21 +226,32 @@ def run_experiment(
         )
     except CheckpointMismatch as error:
         raise _mismatch_error(error) from None
+    except TrainingError:
+        checkpoint.discard()  # its groups diverged: a run with other settings starts afresh
+        raise
     names = list(dataset.feature_names)
     ranking = estimator.ranking(names)
     paths = output_paths(settings.output_dir, settings.model_dir, n_models)
-    write_weights_csv(paths.weights_csv, names, estimator.importances_)
-    write_ranking_csv(paths.ranking_csv, ranking)
-    plot_ranking(
-        paths.ranking_png,
-        ranking,
-        f"{Path(dataset.source).name}: attribute importance for {dataset.label_name} ({dataset.task}), "
-        f"{n_models} models",
-    )
-    write_logs_json(paths.logs_json, estimator.history_)
     model_files = [paths.model_path(i) for i in range(n_models)] if settings.save_models else []
-    for i, model_file in enumerate(model_files):
-        with atomic_path(model_file) as path:
-            estimator.ensemble_.keras_model(i).save(path)
+    title = (
+        f"{Path(dataset.source).name}: attribute importance for {dataset.label_name} ({dataset.task}), "
+        f"{n_models} models"
+    )
+    # Models saved by an earlier run of N belong to its set: a run that saves none removes them.
+    replaced = [] if settings.save_models else [paths.model_path(i) for i in range(n_models)]
+    try:
+        with ResultSet(paths.journal, remove=replaced) as results:
+            write_weights_csv(results.stage(paths.weights_csv), names, estimator.importances_)
+            write_ranking_csv(results.stage(paths.ranking_csv), ranking)
+            plot_ranking(results.stage(paths.ranking_png), ranking, title)
+            write_logs_json(results.stage(paths.logs_json), estimator.history_)
+            for i, model_file in enumerate(model_files):
+                with atomic_path(results.stage(model_file)) as path:
+                    estimator.ensemble_.keras_model(i).save(path)
+    except WriteError as error:
+        raise WriteError(
+            f"{error}; the trained networks are kept in {checkpoint.folder}, so running the same command "
+            "again writes the results without training"
+        ) from None
     checkpoint.discard()
     return ExperimentResult(estimator, ranking, paths, model_files)

@@ -1,7 +1,10 @@
 """Result files: importance weights, ranking table and plot, training logs, model paths.
 
 Every file is written atomically (temporary file in the target directory, fsync, ``os.replace``),
-so an interrupted run never leaves a truncated result where a previous complete one stood.
+so an interrupted run never leaves a truncated result where a previous complete one stood. A
+run's files are also replaced as a set (:class:`ResultSet`): written into hidden staging folders
+first, then moved into place under a journal, so that the folders hold either the complete
+earlier set or the complete new one, whenever the process is killed.
 """
 
 import csv
@@ -10,18 +13,22 @@ import json
 import logging
 import math
 import os
+import re
+import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from deepfeat.errors import ConfigError
+from deepfeat.errors import ConfigError, DeepfeatWarning, WriteError
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +206,9 @@ def plot_ranking(path: str | os.PathLike, ranking: pd.DataFrame, title: str) -> 
     Only the top ``MAX_PLOTTED_ATTRIBUTES`` attributes are drawn, and the title says so when
     some are left out. Uses the Agg canvas directly, so no display or pyplot state is involved.
 
+    Text is drawn as it is: a ``$`` in a name is a dollar sign, not the start of a formula.
+    Characters the font lacks show as boxes, said once in a :class:`~deepfeat.errors.DeepfeatWarning`.
+
     Parameters
     ----------
     path : str or os.PathLike
@@ -209,6 +219,32 @@ def plot_ranking(path: str | os.PathLike, ranking: pd.DataFrame, title: str) -> 
         Figure title.
     """
     _check_ranking(ranking)
+    with matplotlib.rc_context({"text.parse_math": False}), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = _ranking_png(ranking, title)
+    missing = []
+    for warning in caught:
+        glyph = _MISSING_GLYPH.match(str(warning.message))
+        if glyph is None:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        elif chr(int(glyph[1])) not in missing:
+            missing.append(chr(int(glyph[1])))
+    if missing:
+        warnings.warn(
+            f"{Path(path).name}: the plot's font has no {' '.join(missing)}, drawn as boxes; "
+            "the ranking table has every name in full",
+            DeepfeatWarning,
+            stacklevel=2,
+        )
+    atomic_write_bytes(path, png)
+
+
+# How matplotlib says that a character is not in the font: "Glyph 28201 (...) missing from font(s) ...".
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
+
+
+def _ranking_png(ranking: pd.DataFrame, title: str) -> bytes:
+    """The bytes of the PNG that :func:`plot_ranking` describes."""
     n_total = len(ranking)
     shown = ranking.sort_values("importance", ascending=False, kind="stable").head(MAX_PLOTTED_ATTRIBUTES)
     n_shown = len(shown)
@@ -244,7 +280,7 @@ def plot_ranking(path: str | os.PathLike, ranking: pd.DataFrame, title: str) -> 
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    atomic_write_bytes(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -261,6 +297,8 @@ class OutputPaths:
         Directory holding the saved models.
     n_models : int
         Number of models N.
+    journal : pathlib.Path
+        ``.deepfeat-results-{N}.json`` in the model directory: the :class:`ResultSet` journal.
     """
 
     weights_csv: Path
@@ -269,6 +307,7 @@ class OutputPaths:
     logs_json: Path
     model_dir: Path
     n_models: int
+    journal: Path
 
     def model_path(self, index: int) -> Path:
         """Return ``model_{N}_{index}.keras`` in the model directory.
@@ -314,7 +353,160 @@ def output_paths(output_dir: str | os.PathLike, model_dir: str | os.PathLike, n_
         logs_json=model_dir / f"logs_{n_models}.json",
         model_dir=model_dir,
         n_models=n_models,
+        journal=model_dir / f".deepfeat-results-{n_models}.json",
     )
+
+
+class ResultSet:
+    """The files of one run, made visible together or not at all.
+
+    Each file is written into a hidden staging folder beside its destination
+    (``.deepfeat-results-N.staging/``, so that moving it is a rename within one file system);
+    :meth:`install` then writes the journal, the list of every move and removal, atomically, and
+    carries it out. Before the journal exists the destinations are untouched, and
+    :meth:`discard` (or a later :func:`finish_results`) only removes the staging folders; once
+    it exists the set counts as written, and :func:`finish_results` completes the moves of a
+    process killed half-way. The folders thus hold the complete earlier set or, once finished,
+    the complete new one.
+
+    Use it as a context manager: the block writes, a normal exit installs, an exception
+    discards. An ``OSError`` while writing (a full disk) is raised as
+    :class:`~deepfeat.errors.WriteError`, naming the file.
+
+    Parameters
+    ----------
+    journal : path-like
+        Where the journal goes: :attr:`OutputPaths.journal`.
+    remove : iterable of path-like
+        Files of an earlier set that the new one replaces by nothing (saved models of a run
+        that now saves none); removed on installing unless staged.
+    """
+
+    def __init__(self, journal, remove=()):
+        self.journal = Path(journal)
+        self._staged = {}  # destination -> staged file
+        self._folders = []
+        self._remove = [Path(path) for path in remove]
+        self._writing = None
+
+    def stage(self, destination) -> Path:
+        """The path to write the file that is to be installed at ``destination``.
+
+        Parameters
+        ----------
+        destination : path-like
+            The file's final place.
+
+        Returns
+        -------
+        pathlib.Path
+            A path in the staging folder beside ``destination``, which is created.
+        """
+        destination = self._writing = Path(destination)
+        folder = _staging_folder(self.journal, destination.parent)
+        if folder not in self._folders:
+            shutil.rmtree(folder, ignore_errors=True)  # a killed run's, never journaled (see __enter__)
+            folder.mkdir(parents=True)
+            self._folders.append(folder)
+        self._staged[destination] = folder / destination.name
+        return self._staged[destination]
+
+    def install(self):
+        """Write the journal, then move every staged file into place and remove the replaced ones."""
+        base = self.journal.parent
+        journal = {
+            "moves": [[_relative(staged, base), _relative(final, base)] for final, staged in self._staged.items()],
+            "remove": [_relative(path, base) for path in self._remove if path not in self._staged],
+            "folders": [_relative(folder, base) for folder in self._folders],
+        }
+        try:
+            atomic_write_text(self.journal, json.dumps(journal, indent=1) + "\n")
+        except OSError as exc:
+            self.discard()
+            raise WriteError(f"cannot write {self.journal}: {exc.strerror or exc}") from None
+        finish_results(self.journal, ())
+
+    def discard(self):
+        """Remove the staging folders, and so every file written so far."""
+        for folder in self._folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def __enter__(self):
+        finish_results(self.journal, ())  # an earlier set whose moves a killed process left undone
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None:
+            self.install()
+            return False
+        self.discard()
+        if isinstance(error, OSError):
+            raise WriteError(
+                f"cannot write {self._writing}: {error.strerror or error}; the earlier results are untouched"
+            ) from None
+        return False
+
+
+def finish_results(journal, folders) -> bool:
+    """Complete or undo the :class:`ResultSet` that ``journal`` belongs to, as its process left it.
+
+    With the journal there, the remaining moves and removals are done and the journal deleted;
+    without it, the staging folders of that set in ``folders`` are removed. Only call it when no
+    live process is writing that set (see :meth:`deepfeat.checkpoint.RunCheckpoint.locked`).
+
+    Parameters
+    ----------
+    journal : path-like
+        :attr:`OutputPaths.journal` of the set.
+    folders : iterable of path-like
+        The folders its files go to (OUTPUT_DIR and MODEL_DIR), for staging folders left
+        without a journal.
+
+    Returns
+    -------
+    bool
+        Whether a journal was there, so files were moved into place.
+
+    Raises
+    ------
+    deepfeat.errors.WriteError
+        If a file cannot be moved; the journal stays for the next try.
+    """
+    journal = Path(journal)
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        for folder in folders:
+            shutil.rmtree(_staging_folder(journal, Path(folder)), ignore_errors=True)
+        return False
+    except (OSError, ValueError) as exc:
+        raise WriteError(f"{journal}: cannot read the list of result files to move ({exc}); delete it") from None
+    base = journal.parent
+    try:
+        for staged, final in entries["moves"]:
+            if (base / staged).exists():  # not yet moved by the process that wrote the journal
+                os.replace(base / staged, base / final)
+        for path in entries["remove"]:
+            (base / path).unlink(missing_ok=True)
+    except OSError as exc:
+        raise WriteError(
+            f"cannot move the results into place ({exc.filename}: {exc.strerror}); "
+            f"{journal} lists what is left to do, run the same command again to finish"
+        ) from None
+    for folder in entries["folders"]:
+        shutil.rmtree(base / folder, ignore_errors=True)
+    journal.unlink()
+    logger.debug("installed the results listed in %s", journal)
+    return True
+
+
+def _staging_folder(journal: Path, folder: Path) -> Path:
+    return folder / f"{journal.stem}.staging"
+
+
+def _relative(path: Path, base: Path) -> str:
+    """``path`` relative to ``base``, so that a journal stays right when both folders move together."""
+    return os.path.relpath(path, base)
 
 
 def check_writable(directory: str | os.PathLike, what: str = "output directory") -> Path:
@@ -344,9 +536,12 @@ def check_writable(directory: str | os.PathLike, what: str = "output directory")
     directory = Path(directory)
     missing = []
     ancestor = directory
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        missing.append(ancestor)
-        ancestor = ancestor.parent
+    try:
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            missing.append(ancestor)
+            ancestor = ancestor.parent
+    except OSError as exc:  # a name longer than the file system allows, say
+        raise ConfigError(f"{what} {str(directory)!r} cannot be used: {exc.strerror or exc}") from None
     if not ancestor.is_dir():
         raise ConfigError(f"{what} {str(directory)!r} cannot be used: {str(ancestor)!r} is not a directory")
 

@@ -11,6 +11,11 @@ from .settings import setting
 #: "column-l2": divide each column by its L2 norm over the whole file (the 2021 code);
 #: "row-l2": scale each sample to unit L2 norm (the paper's text, "row normalised"); "none".
 NORMALIZATIONS = setting("normalization").choices
+#: A column whose deviation (or L2 norm) is at most this is left unscaled: it counts as constant.
+MIN_SCALE = 1e-12
+# A column that varies, but whose scaled values spread less than this share of the widest-spread
+# column's, is as good as constant to the networks.
+_UNSEEN_SPREAD = 1e-6
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,59 @@ def fit_scaling(method, X, train_indices):
 
 def _nonzero(values):
     # A constant column carries no information; leave it unscaled rather than divide by zero.
-    return np.where(values > 1e-12, values, 1.0)
+    return np.where(values > MIN_SCALE, values, 1.0)
+
+
+@dataclass(frozen=True)
+class ScalingProblems:
+    """Columns of a dataset that the networks cannot learn from, as a normalisation scales them.
+
+    Attributes
+    ----------
+    constant : ndarray of int
+        Columns with one value on every row.
+    unseen : ndarray of int
+        Columns that vary, but so little for their size that the scaled values (in float32,
+        as the networks get them) are as good as constant: a spread of at most 1e-15, or
+        1e6 plus or minus 1e-4.
+    standard_shows : ndarray of bool
+        For each ``unseen`` column, whether ``"standard"`` scaling would show its variation.
+    """
+
+    constant: np.ndarray
+    unseen: np.ndarray
+    standard_shows: np.ndarray
+
+
+def scaling_problems(X, method):
+    """The columns of ``X`` that the networks cannot learn from under normalisation ``method``.
+
+    The scaling is fitted on all rows (each network fits its own on its training rows, which
+    differ little for this purpose).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    method : str
+        One of :data:`NORMALIZATIONS`.
+
+    Returns
+    -------
+    ScalingProblems
+    """
+    X = np.asarray(X, dtype=np.float64)
+    varies = X.max(axis=0) > X.min(axis=0)
+    unseen = np.flatnonzero(varies & _flat(X, method))
+    standard_shows = ~_flat(X[:, unseen], "standard") if method != "standard" else np.zeros(len(unseen), bool)
+    return ScalingProblems(np.flatnonzero(~varies), unseen, standard_shows)
+
+
+def _flat(X, method):
+    """Per column, whether ``method`` leaves its values (as float32) spread too little to learn from."""
+    scaling = fit_scaling(method, X, [np.arange(len(X))])
+    spread = ((scaling.rows(X) - scaling.shift[0]) / scaling.scale[0]).std(axis=0, dtype=np.float64)
+    widest = spread.max(initial=0.0) if method != "standard" else 1.0  # standard aims at 1 for every column
+    return spread <= _UNSEEN_SPREAD * widest
 
 
 @dataclass(frozen=True)
