@@ -15,7 +15,9 @@ WORKDIR /app
 # (an uncommon uid, no host user's) runs deepfeat when the mounted ExpOutput/ is root's.
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --no-cache-dir . \
+# The project itself with its dask extra (for the cluster profile); its dependencies are pinned in pyproject.toml.
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir ".[dask]" \
     && useradd --create-home --uid 10001 --user-group deepfeat \
     && mkdir -p Models ExpOutput \
     && chown deepfeat:deepfeat Models ExpOutput

@@ -6,7 +6,8 @@
 #   docker-compose build; the prompt on a terminal answered with a count; a run with
 #   --n-models 2; results owned by that user; .env reaching the container (MAX_EPOCHS=3);
 #   Data/ read-only inside it; a closed standard input's error; (unprivileged) the error
-#   that says what to run when the folders belong to different users.
+#   that says what to run when the folders belong to different users; (invoking user) the
+#   cluster profile: a scheduler and two workers, and a run on them equal to a local one.
 # Removes its containers, images, user and copies, and stops the engine if it started it.
 #
 # DOCKER_TEST_OPTIONAL=1 (CI): no engine to be had is a skip (exit 0, one line saying why).
@@ -48,7 +49,7 @@ cleanup() {
         for dir in "${projects[@]}"; do
             project=$(basename "$dir")
             docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -f >/dev/null
-            (cd "$dir" && "${compose[@]}" down --rmi local --remove-orphans >/dev/null 2>&1)
+            (cd "$dir" && "${compose[@]}" --profile cluster down --rmi local --remove-orphans >/dev/null 2>&1)
         done
         [ "$base_made" = 1 ] && docker rmi "$base" >/dev/null
         if [ -n "$engine_pid" ]; then  # its own engine: what a failed build left, too
@@ -257,6 +258,25 @@ data_read_only() {
     [ ! -e "$dir/Data/probe" ] || fault "Data/probe appeared on the host"
 }
 
+cluster_profile() {  # a scheduler and two worker containers; a run on them writes what a local run writes
+    local n=4 f log="$work/$label-cluster.log"
+    in_dir timeout 900 "${compose[@]}" --profile cluster up -d --scale worker=2 scheduler worker >"$log" 2>&1 \
+        || { log_tail "$log"; fault "'${compose[*]} --profile cluster up' failed"; return 0; }
+    in_dir timeout 900 "${compose[@]}" run -T -e DASK_SCHEDULER_ADDRESS=tcp://scheduler:8786 -e SEED=7 experiment \
+        --n-models $n --output-dir ExpOutput/cluster --model-dir Models/cluster </dev/null >>"$log" 2>&1 \
+        || { log_tail "$log"; fault "the run on the cluster failed"; }
+    grep -q "Training on tcp://scheduler:8786: " "$log" || fault "the run did not say it trained on the scheduler"
+    in_dir timeout 900 "${compose[@]}" run -T -e SEED=7 experiment \
+        --n-models $n --output-dir ExpOutput/local --model-dir Models/local </dev/null >>"$log" 2>&1 \
+        || { log_tail "$log"; fault "the local run failed"; }
+    for f in ExpOutput/%s/ranking_$n.csv ExpOutput/%s/output_weights_$n.csv Models/%s/logs_$n.json; do
+        # shellcheck disable=SC2059  # the pattern holds the folder's place
+        cmp -s "$dir/$(printf "$f" cluster)" "$dir/$(printf "$f" local)" \
+            || fault "$(printf "$f" cluster) differs from a local run's"
+    done
+    in_dir timeout 300 "${compose[@]}" --profile cluster down >>"$log" 2>&1 || fault "'--profile cluster down' failed"
+}
+
 mixed_owners_error() {  # Models/ not the owner of ExpOutput/'s: refused with what to run
     local status=0
     chown root:root "$dir/Models"
@@ -285,6 +305,9 @@ checks_as() {  # checks_as USER: every check, in a copy owned by USER
     check "$label: results owned by uid $run_uid" owned_by_user
     check "$label: closed standard input gives exit 2 and one error line" closed_stdin
     check "$label: Data/ is read-only in the container" data_read_only
+    if [ "$run_uid" -eq "$(id -u)" ]; then
+        check "$label: the cluster profile: a run on a scheduler and two workers equals a local run" cluster_profile
+    fi
     if [ "$run_uid" -ne 0 ] && [ "$(id -u)" -eq 0 ]; then
         check "$label: Models/ of another owner is refused with what to run" mixed_owners_error
     fi

@@ -101,11 +101,11 @@ def assert_same_fit(ours, theirs):
 def test_estimator_under_the_dask_backend_equals_its_local_fit(client, wine, estimator):
     X, y = wine
     local = estimator(**QUICK).fit(X, y)
-    with joblib.parallel_config(backend="dask"):
-        on_cluster = estimator(**QUICK).fit(X, y)
-    assert_same_fit(on_cluster, local)
-    # Two groups went out, one per worker thread: each worker trained a share.
-    assert len(client.run(os.getpid)) == 2
+    for n_jobs, n_groups in ((None, 2), (1, 1)):  # one group per worker thread; n_jobs=1 still on the cluster
+        with distributed.get_task_stream(client) as stream, joblib.parallel_config(backend="dask"):
+            on_cluster = estimator(**QUICK, n_jobs=n_jobs).fit(X, y)
+        assert_same_fit(on_cluster, local)
+        assert sum(task["key"].startswith("_train_shipped") for task in stream.data) == n_groups
 
 
 def test_a_worker_killed_while_it_trains_gives_the_identical_result(client, wine):

@@ -6,13 +6,12 @@ estimators do, from ``n_jobs`` and the joblib backend in effect: one worker on a
 means here, in this process, with per-epoch progress and mid-group checkpoints; otherwise
 :func:`train_in_parallel` hands the groups to joblib — processes on this machine (loky), or the
 workers of a Dask cluster under ``joblib.parallel_config(backend="dask")``. The data travel as
-two arrays beside each task, so that loky memory-maps them and, on Dask, they are scattered
-to every worker once, not sent with every task. Every model draws from its own random streams,
+two arrays beside each task, so that loky memory-maps them; on Dask they are scattered to
+every worker once, not sent with every task. Every model draws from its own random streams,
 so the results do not depend on where, or in which group, a model was trained.
 """
 
 import threading
-from contextlib import ExitStack
 from dataclasses import replace
 
 import joblib
@@ -75,19 +74,34 @@ def train_in_parallel(tasks, n_jobs):
     :class:`~deepfeat.training.GroupResult` as it comes back (in any order).
 
     All tasks must share one :class:`~deepfeat.training.TrainingData`. Closing the generator
-    early abandons the groups not yet back.
+    early abandons the groups not yet back. Under joblib's Dask backend the groups go to the
+    active ``dask.distributed`` client directly (joblib would run them here when the cluster
+    has a single thread).
     """
     tasks = list(tasks)
     if not tasks:
         return
     data = tasks[0].data
+    if type(get_active_backend()[0]) is BACKENDS.get("dask"):
+        yield from _train_on_dask(tasks, data)
+        return
     shipped = (joblib.delayed(_train_shipped)(data.X, data.Y, replace(task, data=None)) for task in tasks)
-    with ExitStack() as context:
-        if type(get_active_backend()[0]) is BACKENDS.get("dask"):
-            # A copy on every worker: one that dies and is replaced, or joins late, fetches the
-            # data from the others, where a single scattered copy would be lost with its worker.
-            context.enter_context(joblib.parallel_config(backend="dask", scatter=[data.X, data.Y]))
-        yield from joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(shipped)
+    yield from joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(shipped)
+
+
+def _train_on_dask(tasks, data):
+    from distributed import as_completed, get_client
+
+    client = get_client()
+    # A copy on every worker, under keys of this call's own: a worker that dies and is replaced,
+    # or joins late, fetches the data from the others, where a single copy would die with it.
+    X, Y = client.scatter([data.X, data.Y], broadcast=True, hash=False)
+    futures = [client.submit(_train_shipped, X, Y, replace(task, data=None), pure=False) for task in tasks]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.cancel([future for future in futures if not future.done()])
 
 
 def _train_shipped(X, Y, task):
