@@ -236,7 +236,7 @@ def group_size(n_models, spec, n_train, n_val, options, workers=None):
     if options.trainer == "keras":
         return 1
     per_model = bytes_per_model(spec, n_val, options.batch_size, n_train)
-    share = n_models if workers is None else math.ceil(n_models / workers)
+    share = n_models if workers is None else math.ceil(n_models / max(1, workers))
     return int(max(1, min(share, options.memory_budget_mb * 2**20 // per_model)))
 
 
