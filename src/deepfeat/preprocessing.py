@@ -183,7 +183,3 @@ class TargetScaling:
     def to_target(self, outputs):
         """Outputs of shape (n_models, n_samples, n_outputs) in the user's units."""
         return self.output_shift()[:, None, :] + self.output_scale()[:, None, :] * outputs
-
-    def select(self, models):
-        """The scaling of the models ``models`` (a slice or index array)."""
-        return TargetScaling(self.shift[models], self.scale[models], self.offset, self.unit)
