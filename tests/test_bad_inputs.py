@@ -338,6 +338,25 @@ CASES = [
         ["number of models '77777", "(5000 characters)", "more digits"],
     ),
     ("SEED of 5000 digits", {}, {"DATA_FILE": "good.csv"}, ["--seed", "1" * 5000], None, ["SEED='1111", "more digits"]),
+    # --- decisions ---
+    ("ALPHA of 0", {}, {"DATA_FILE": "good.csv", "ALPHA": "0"}, [], None, ["ALPHA='0'", "must be in (0, 1)"]),
+    ("ALPHA of 1", {}, {"DATA_FILE": "good.csv"}, ["--alpha", "1"], None, ["ALPHA='1'", "must be in (0, 1)"]),
+    (
+        "DECISIONS with too few models",
+        {},
+        {"DATA_FILE": "good.csv", "DECISIONS": "true", "N_MODELS": "4"},
+        [],
+        None,
+        ["DECISIONS needs at least 5 models", "ALPHA=0.05", "N_MODELS=4", "DECISIONS off"],
+    ),
+    (
+        "DECISIONS with too few models at the prompt",
+        {},
+        {"DATA_FILE": "good.csv", "DECISIONS": "yes", "ALPHA": "0.01"},
+        [],
+        "6\n",
+        ["DECISIONS needs at least 7 models", "ALPHA=0.01", "N_MODELS=6"],
+    ),
 ]
 
 

@@ -264,15 +264,27 @@ def test_a_run_on_labels_unrelated_to_the_data_warns(workdir, monkeypatch, capsy
     assert "Train more models" not in out
 
 
-def test_recursive_elimination_from_the_command_line(workdir, monkeypatch, capsys):
-    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=2, MAX_EPOCHS=2, SEED=3)
-    assert cli.main(["-q", "--elimination-keep", "0.5", "--save-models", "no"]) == 0
+def test_recursive_elimination_with_decisions_from_the_command_line(workdir, monkeypatch, capsys):
+    """Five models are enough for decisions, made in the first round; the rounds order the rest."""
+    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=5, MAX_EPOCHS=4, SEED=3)
+    assert cli.main(["-q", "--elimination-keep", "0.5", "--save-models", "no", "--learning-rate", "0.01"]) == 0
     out = capsys.readouterr().out
     assert "Recursive elimination: 3 rounds on 13, 7, 4 attributes" in out
     assert "Uniform importance" not in out
-    _, weights = read_weights(workdir / "ExpOutput/output_weights_2.csv")
+    assert "3 more models train on shuffled labels" in out
+    summary = next(line for line in out.splitlines() if line.startswith("Decisions"))
+    assert "(made in the first round, on every attribute)" in summary and "false-discovery rate of 0.05" in summary
+    with open(workdir / "ExpOutput/ranking_5.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 13 and {row["decision"] for row in rows} <= {"confirmed", "tentative", "rejected"}
+    counts = {word: sum(row["decision"] == word for row in rows) for word in ("confirmed", "tentative", "rejected")}
+    assert ": " + ", ".join(f"{n} {word}" for word, n in counts.items()) + " at a" in summary
+    assert all(0 <= float(row["p_value"]) <= 1 for row in rows)
+    _, weights = read_weights(workdir / "ExpOutput/output_weights_5.csv")
+    assert weights.shape == (5, 13)  # the null models are not among the results
     np.testing.assert_allclose(weights.sum(axis=1), 1.0)
-    assert not (workdir / "Models/.deepfeat-run-2").exists()  # every round's checkpoint is gone
+    assert len(json.loads((workdir / "Models/logs_5.json").read_text())) == 5
+    assert not (workdir / "Models/.deepfeat-run-5").exists()  # every round's checkpoint is gone
 
 
 def test_the_memory_budget_does_not_change_any_model(workdir, monkeypatch, capsys):

@@ -133,6 +133,20 @@ def test_plot_ranking_writes_png(tmp_path, n_features):
     assert os.listdir(path.parent) == [path.name]
 
 
+def test_the_plot_colours_bars_by_decision(tmp_path):
+    from matplotlib.colors import to_rgb
+    from matplotlib.image import imread
+
+    ranking = make_ranking(6)
+    ranking["decision"] = ["confirmed", "confirmed", "tentative", "rejected", "rejected", "rejected"]
+    path = tmp_path / "ranking_3.png"
+    plot_ranking(path, ranking, "decided")
+    pixels = imread(path)[..., :3].reshape(-1, 3)
+    for word, color in outputs.DECISION_COLORS.items():
+        assert (np.abs(pixels - to_rgb(color)).max(axis=1) < 0.01).sum() > 200, word
+    assert (np.abs(pixels - to_rgb("tab:blue")).max(axis=1) < 0.01).sum() < 50  # not the plain colours
+
+
 def test_output_paths_names(tmp_path):
     paths = output_paths(tmp_path / "ExpOutput", tmp_path / "Models", 3)
     assert paths.weights_csv == tmp_path / "ExpOutput" / "output_weights_3.csv"

@@ -274,7 +274,7 @@ class RunCheckpoint:
         Returns
         -------
         dict
-            ``n_models`` (None before training started), ``finished`` (models whose training
+            ``n_models`` (None before training started; null models included), ``finished`` (models whose training
             is over) and ``epoch`` (epochs done by the group still training, else 0). For a
             run trained in parts (see :meth:`part`), the models of every part started so far.
         """
@@ -282,7 +282,8 @@ class RunCheckpoint:
         parts = self._parts()
         if run["fingerprint"] is None and parts:
             return self._parts_progress(parts)
-        n_models = run["fingerprint"]["n_models"] if run["fingerprint"] else None
+        identity = run["fingerprint"]
+        n_models = identity["n_models"] + identity.get("null_models", 0) if identity else None  # null ones too
         finished = sum(stop - start for start, stop in self._group_files())
         summary = _read(self.folder / _STATE_FILE, parts=1)
         epoch = 0

@@ -22,7 +22,8 @@ from contextlib import ExitStack, contextmanager
 
 from . import __version__
 from .cluster import dask_cluster
-from .config import DEBUG_VARIABLE, ENV_VARIABLES, debug_requested, load_settings, parse_n_models
+from .config import DEBUG_VARIABLE, ENV_VARIABLES, debug_requested, load_settings, parse_n_models, with_n_models
+from .decisions import null_models, wanted
 from .errors import DeepfeatError, DeepfeatWarning, NoSkillWarning
 from .settings import SETTINGS, elimination_possible
 
@@ -219,7 +220,9 @@ def _run(overrides, quiet, signals):
 def _train(settings, dataset, quiet, signals):
     from .experiment import open_checkpoint, run_experiment  # loaded by _run
 
-    n_models = settings.n_models if settings.n_models is not None else _ask_n_models()
+    if settings.n_models is None:
+        settings = with_n_models(settings, _ask_n_models())
+    n_models = settings.n_models
     with open_checkpoint(settings, n_models) as checkpoint:  # a live run's folder is refused here
         signals.checkpoint = checkpoint
         print(
@@ -227,6 +230,11 @@ def _train(settings, dataset, quiet, signals):
             f"{dataset.X.shape[1]} attributes, {_target_text(dataset)}"
             + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
         )
+        if wanted(settings.decisions, n_models, settings.alpha):
+            print(
+                f"Deciding which attributes matter: {null_models(n_models)} more models train on shuffled labels, "
+                "as what noise looks like (DECISIONS=false to skip)."
+            )
         with _ProgressBar(disable=quiet) as bar, warnings.catch_warnings():
             warnings.simplefilter("ignore", NoSkillWarning)  # the readout says it in its own words
             result = run_experiment(
@@ -334,12 +342,17 @@ def _print_result(result):
     ranking = result.ranking
     shown = ranking.head(_SHOWN_ROWS)
     width = max(len("attribute"), *(len(name) for name in shown["attribute"]))
+    decided = "decision" in ranking
     print()
-    print(f"{'rank':>4}  {'attribute':<{width}}  {'importance':>10}  {'95% interval':>17}  {'mean rank':>9}")
+    print(
+        f"{'rank':>4}  {'attribute':<{width}}  {'importance':>10}  {'95% interval':>17}  {'mean rank':>9}"
+        + ("  decision   p-value" if decided else "")
+    )
     for row in shown.itertuples():
         interval = f"{row.ci_low:.4f}-{row.ci_high:.4f}"
         print(
             f"{row.rank:>4}  {row.attribute:<{width}}  {row.importance:>10.4f}  {interval:>17}  {row.mean_rank:>9.1f}"
+            + (f"  {row.decision:<9}  {row.p_value:>7.2g}" if decided else "")
         )
     if len(ranking) > _SHOWN_ROWS:
         print(f"... {len(ranking) - _SHOWN_ROWS} more in {result.paths.ranking_csv}")
@@ -361,6 +374,9 @@ def _print_result(result):
         estimator.validation_skill_, result.stability, len(estimator.importances_), could_eliminate
     ):
         print(line)
+    if estimator.decision_result_ is not None:
+        first = " (made in the first round, on every attribute)" if len(rounds) > 1 else ""
+        print(f"Decisions{first}: {estimator.decision_result_.summary()}.")
     paths = result.paths
     print("\nResults:")
     for label, path in (

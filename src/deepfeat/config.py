@@ -14,6 +14,7 @@ import difflib
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,15 @@ from dotenv.parser import parse_stream
 from .errors import ConfigError
 from .settings import SETTINGS, Invalid, combination_problem, rewrite_alias, setting, settings_class
 
-__all__ = ["DEBUG_VARIABLE", "ENV_VARIABLES", "Settings", "debug_requested", "load_settings", "parse_n_models"]
+__all__ = [
+    "DEBUG_VARIABLE",
+    "ENV_VARIABLES",
+    "Settings",
+    "debug_requested",
+    "load_settings",
+    "parse_n_models",
+    "with_n_models",
+]
 
 ENV_VARIABLES = tuple(s.variable for s in SETTINGS)
 #: Set (to anything but ``0`` or empty) to see the full trace of an internal error; not a run setting.
@@ -190,6 +199,21 @@ def parse_n_models(text: str) -> int:
     """
     stripped = text.strip()
     return _parse(setting("n_models"), stripped, f"number of models {_shown(stripped)}")
+
+
+def with_n_models(settings: Settings, n_models: int) -> Settings:
+    """``settings`` with ``N_MODELS`` set (to a number asked for once they were loaded).
+
+    Raises
+    ------
+    ConfigError
+        If the number does not combine with the other settings (e.g. too few for ``DECISIONS``).
+    """
+    settings = replace(settings, n_models=n_models)
+    problem = combination_problem({f.name: getattr(settings, f.name) for f in fields(settings)}, lambda s: s.variable)
+    if problem is not None:
+        raise ConfigError(problem)
+    return settings
 
 
 def _parse(spec, text, what, where=""):

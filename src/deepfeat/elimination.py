@@ -8,6 +8,11 @@ mean importance for the next round, until another round would leave fewer than
 attribute dropped before it; within a round, by that round's importances.
 
 ``keep=1`` is a single round: exactly :func:`deepfeat.ensemble.train_ensemble`.
+
+Decisions (:mod:`deepfeat.decisions`) come from the first round, the only one that sees every
+attribute and the only one with null networks: a later round trains on the attributes the one
+before ranked highest, so its networks are no fair trial of them against noise. The rounds
+refine the order only.
 """
 
 import math
@@ -16,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .checkpoint import CheckpointMismatch
+from .decisions import decide
 from .ensemble import train_ensemble
 from .importance import mean_importance
 from .network import network_spec
@@ -108,6 +114,13 @@ class EliminationResult:
             scores[:, features] = round_index + readout(result)
         return scores / scores.sum(axis=1, keepdims=True)
 
+    def decisions(self, alpha):
+        """The first round's :class:`~deepfeat.decisions.Decisions` at ``alpha``; None without null networks."""
+        first = self.rounds[0][1]
+        if first.null_importances is None:
+            return None
+        return decide(first.importances, first.null_importances, alpha, learned=not first.skill.at_chance)
+
     def final_ensemble(self):
         """The last round's ensemble, taking every attribute: the dropped ones get zero weights.
 
@@ -147,6 +160,7 @@ def train_eliminating(
     checkpoint=None,
     stop=None,
     n_jobs=None,
+    null_models=0,
 ):
     """Train an ensemble per round of recursive elimination (see the module's description).
 
@@ -159,10 +173,13 @@ def train_eliminating(
         Share of the attributes each round keeps, in (0, 1]; 1 trains a single ensemble.
     progress : callable, optional
         ``progress(finished, total, epoch, n_training)`` as for ``train_ensemble``, counting
-        the models of every round: ``total`` is ``n_models`` times the number of rounds.
+        the models of every round: ``total`` is ``n_models`` times the number of rounds, plus
+        the null networks.
     checkpoint : deepfeat.checkpoint.RunCheckpoint, optional
         With several rounds, round ``r`` keeps its progress in the part ``round-<r>``. The
         checkpoint remembers ``keep``.
+    null_models : int
+        Null networks to train in the first round, for :meth:`EliminationResult.decisions`.
 
     Returns
     -------
@@ -192,6 +209,7 @@ def train_eliminating(
             raise CheckpointMismatch(checkpoint.folder, {"elimination_keep": (saved, keep)})
     features = np.arange(X.shape[1])
     rounds = []
+    counts = [n_models + null_models] + [n_models] * (len(sizes) - 1)  # models each round trains
     for r, size in enumerate(sizes):
         if r:
             previous = mean_importance(rounds[-1][1].importances)
@@ -203,21 +221,23 @@ def train_eliminating(
             options,
             seed + ROUND_SEED_STRIDE * r,
             task=task,
-            progress=_round_progress(progress, r, n_models, len(sizes)),
+            progress=_round_progress(progress, sum(counts[:r]), sum(counts)),
             checkpoint=checkpoint.part(f"round-{r}") if checkpoint is not None and len(sizes) > 1 else checkpoint,
             stop=stop,
             n_jobs=n_jobs,
+            null_models=counts[r] - n_models,
         )
         rounds.append((features, result))
     return EliminationResult(rounds, X.shape[1])
 
 
-def _round_progress(progress, round_index, n_models, n_rounds):
+def _round_progress(progress, before, total):
+    """A round's progress as progress over every round: ``before`` models were trained before it."""
     if progress is None:
         return None
 
     def report(finished, _, epoch, n_training):
-        progress(round_index * n_models + finished, n_rounds * n_models, epoch, n_training)
+        progress(before + finished, total, epoch, n_training)
 
     return report
 

@@ -68,6 +68,10 @@ class EnsembleResult:
         are those of the standardised target.
     train_index, val_index : list of ndarray
         Each model's training and validation rows.
+    null_importances : ndarray of shape (n_null_models, n_features) or None
+        The importances of the null models trained beside them on shuffled targets (see
+        :meth:`deepfeat.training.GroupTask.target_rows`), for :func:`deepfeat.decisions.decide`;
+        None when there were none.
     """
 
     params: dict
@@ -79,6 +83,7 @@ class EnsembleResult:
     records: list
     train_index: list
     val_index: list
+    null_importances: np.ndarray | None = None
 
     @property
     def importances(self):
@@ -182,6 +187,8 @@ class EnsemblePlan:
     scaling : InputScaling
     target : deepfeat.tasks.Target
     target_scaling : TargetScaling
+    n_null : int
+        How many of the models, the last ones, are null models (trained on shuffled targets).
     """
 
     seeds: list
@@ -190,6 +197,7 @@ class EnsemblePlan:
     scaling: InputScaling
     target: object
     target_scaling: TargetScaling
+    n_null: int = 0
 
     def group_task(self, data, options, task, first, last):
         """The :class:`~deepfeat.training.GroupTask` of models ``first:last``."""
@@ -206,11 +214,14 @@ class EnsemblePlan:
             self.target_scaling.scale[models],
             self.train_index[models],
             self.val_index[models],
+            tuple(m >= len(self.seeds) - self.n_null for m in range(first, last)),
         )
 
 
-def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
+def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION, null_models=0):
     """Draw every model's seed and split and fit its input and target scaling (see :class:`EnsemblePlan`).
+
+    The ``null_models`` come after the ``n_models``; the seeds of these do not depend on them.
 
     Raises
     ------
@@ -218,6 +229,7 @@ def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
         If so many models would not fit in memory (see :func:`check_fits_in_memory`).
     """
     target = task.encode(y)
+    n_models += null_models
     check_fits_in_memory(
         n_models, len(X), network_spec(X.shape[1], target.values.shape[1], options, task.output_activation)
     )
@@ -227,7 +239,8 @@ def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION):
     )
     task.check_training_rows(target, train_index, options.validation_split)
     scaling = fit_scaling(options.normalization, X, train_index)
-    return EnsemblePlan(seeds, train_index, val_index, scaling, target, task.target_scaling(target, train_index))
+    target_scaling = task.target_scaling(target, train_index)
+    return EnsemblePlan(seeds, train_index, val_index, scaling, target, target_scaling, null_models)
 
 
 def group_size(n_models, spec, n_train, n_val, options, workers=None):
@@ -290,6 +303,7 @@ def train_ensemble(
     checkpoint=None,
     stop=None,
     n_jobs=None,
+    null_models=0,
 ):
     """Train ``n_models`` importance networks, each on its own random split.
 
@@ -321,6 +335,10 @@ def train_ensemble(
         a ``joblib.parallel_config``) they train here, one after another; otherwise through
         joblib, e.g. on a Dask cluster under ``parallel_config(backend="dask")``, reporting
         progress and saving as each group comes back. The result is the same either way.
+    null_models : int
+        Null models to train as well, on shuffled targets, for
+        :func:`deepfeat.decisions.decide` (see :attr:`EnsembleResult.null_importances`);
+        the ``n_models`` come out the same with or without them.
 
     Returns
     -------
@@ -334,14 +352,16 @@ def train_ensemble(
         If a stop was requested; the progress is saved.
     """
     X = np.asarray(X, dtype=np.float64)
-    plan = plan_ensemble(X, y, n_models, options, seed, task)
+    plan = plan_ensemble(X, y, n_models, options, seed, task, null_models)
     data = TrainingData.of(plan.scaling.rows(X), plan.target.values)
     spec = network_spec(X.shape[1], data.Y.shape[1], options, task.output_activation)
+    n_real, n_models = n_models, n_models + null_models
     hooks = _RunHooks(n_models, progress, checkpoint, stop)
     results = {}
     with ExitStack() as context:
         if checkpoint is not None:
-            context.enter_context(checkpoint.session(fingerprint(X, plan.target.values, n_models, options, seed, task)))
+            identity = fingerprint(X, plan.target.values, n_real, options, seed, task, null_models)
+            context.enter_context(checkpoint.session(identity))
             results = checkpoint.finished_groups()
         if stop is not None:
             context.callback(setattr, stop, "training", False)
@@ -447,16 +467,26 @@ def _groups(n_models, size, finished, resumable):
 
 
 def _gather(X, plan, results, spec, options, task):
-    n_models = len(plan.seeds)
+    n_all = len(plan.seeds)
     best, history = {}, {}
     for (start, stop), result in results.items():
         for parts, part in ((best, result.best), (history, result.history)):  # in place: no parts and whole at once
             for name, value in part.items():
-                parts.setdefault(name, np.empty((n_models, *np.shape(value)[1:]), np.asarray(value).dtype))[
-                    start:stop
-                ] = value
+                whole = parts.setdefault(name, np.empty((n_all, *np.shape(value)[1:]), np.asarray(value).dtype))
+                whole[start:stop] = value
+    n_models = n_all - plan.n_null
+    gates = best[spec.layers[0].kernel]
     result = EnsembleResult(
-        best, plan.scaling, plan.target_scaling, options, task, spec, [], list(plan.train_index), list(plan.val_index)
+        {name: value[:n_models] for name, value in best.items()},
+        plan.scaling.subset(slice(n_models)),
+        plan.target_scaling.subset(slice(n_models)),
+        options,
+        task,
+        spec,
+        [],
+        list(plan.train_index[:n_models]),
+        list(plan.val_index[:n_models]),
+        normalise_rows(gates[n_models:]) if plan.n_null else None,
     )
     outputs = result.predict_outputs(X)
     for m in range(n_models):
@@ -473,7 +503,7 @@ def _gather(X, plan, results, spec, options, task):
     return result
 
 
-def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION):
+def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION, null_models=0):
     """Everything that determines the result of :func:`train_ensemble`, as JSON-ready values.
 
     The data enter as a SHA-256 of their bytes, the options as the ``repr`` of each field that
@@ -482,6 +512,7 @@ def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION):
     return {
         "data": digest(np.asarray(X, dtype=np.float64), np.asarray(targets, dtype=np.float32)),
         "n_models": int(n_models),
+        "null_models": int(null_models),
         "seed": int(seed),
         "task": task.name,
         **{f.name: repr(getattr(options, f.name)) for f in fields(options) if setting(f.name).changes_results},

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from .decisions import min_models, null_models, wanted
 from .elimination import train_eliminating
 from .errors import NoSkillWarning
 from .importance import mean_importance, ranking_table, split_half_stability
@@ -37,6 +38,8 @@ def _constraint(spec):
     unset = [None] if spec.default is None else []
     if spec.kind == "choice":
         return [StrOptions(set(spec.choices)), *unset]
+    if spec.kind == "bool":
+        return ["boolean", *unset]
     # Whole numbers excluded from the range split it in two: [low, e - 1] and [e + 1, high].
     edges = [(spec.low, spec.closed in ("left", "both"))]
     for value in spec.excluded:
@@ -96,6 +99,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         "n_features_to_select": [
             Interval(Integral, 1, None, closed="left"),
             Interval(Real, 0, 1, closed="right"),
+            StrOptions({"confirmed"}),
             None,
         ],
         "threshold": [Interval(Real, None, None, closed="neither"), StrOptions({"mean", "median"}), None],
@@ -151,7 +155,9 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         ------
         ValueError
             If ``X`` or ``y`` is unusable (see above), ``n_features_to_select`` asks for more
-            features than ``X`` has, or ``elimination_keep`` < 1 meets "row-l2".
+            features than ``X`` has or for the confirmed ones without decisions,
+            ``elimination_keep`` < 1 meets "row-l2", or ``decisions=True`` has too few
+            ``n_models`` (see :func:`deepfeat.decisions.min_models`).
         """
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2, **self._y_validation)
         _check_float32_range(X, "X")
@@ -160,6 +166,13 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         problem = combination_problem(self.get_params())
         if problem is not None:
             raise ValueError(problem + ".")
+        deciding = wanted(self.decisions, self.n_models, self.alpha)
+        if self.n_features_to_select == "confirmed" and not deciding:
+            why = "decisions=False" if self.decisions is False else f"n_models={self.n_models} is too few for them"
+            raise ValueError(
+                f"n_features_to_select='confirmed' needs decisions, but {why}; at alpha={self.alpha:g} they need "
+                f"n_models >= {min_models(self.alpha)}."
+            )
         self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.elimination_ = train_eliminating(
             X,
@@ -173,6 +186,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             checkpoint=checkpoint,
             stop=stop,
             n_jobs=self.n_jobs,
+            null_models=null_models(self.n_models) if deciding else 0,
         )
         self.ensemble_ = self.elimination_.final_ensemble()
         self.importances_ = self.elimination_.importances
@@ -180,6 +194,10 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         self.importances_std_ = self.importances_.std(axis=0)
         self.stability_ = split_half_stability(self.importances_)
         self.history_ = self.ensemble_.records
+        self.decision_result_ = self.elimination_.decisions(self.alpha)
+        made = self.decision_result_ is not None
+        self.decisions_ = self.decision_result_.decisions if made else None
+        self.p_values_ = self.decision_result_.p_values if made else None
         self.validation_skill_ = skill = self.ensemble_.skill
         if skill.at_chance:
             warnings.warn(
@@ -216,7 +234,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         names = self.get_feature_names_in() if feature_names is None else feature_names
-        return ranking_table(self.importances_, names, seed=self.seed_)
+        return ranking_table(self.importances_, names, seed=self.seed_, decisions=self.decision_result_)
 
     def get_feature_names_in(self):
         """Input feature names: ``feature_names_in_`` if known, else ``x0``, ``x1``, ...
@@ -233,7 +251,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
     def _n_selected(self, n_features):
         """How many features ``n_features_to_select`` allows, or None for no limit."""
         k = self.n_features_to_select
-        if k is None:
+        if k is None or k == "confirmed":
             return None
         if not isinstance(k, Integral):
             return max(1, int(round(k * n_features)))
@@ -243,6 +261,8 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
 
     def _get_support_mask(self):
         check_is_fitted(self)
+        if self.n_features_to_select == "confirmed":
+            return self.decisions_ == "confirmed"
         importances = self.feature_importances_
         k = self._n_selected(len(importances))
         threshold = self.threshold if self.threshold is not None or k is not None else "mean"
@@ -483,9 +503,11 @@ def _check_float32_range(values, name):
 
 _PARAMETERS_DOC = """n_models : int, default=100
         Number of networks in the ensemble (the paper trained 100).
-{settings}    n_features_to_select : int or float, default=None
+{settings}    n_features_to_select : int, float or "confirmed", default=None
         Keep at most this many of the most important features; a float in (0, 1] is a
         fraction of the features (at least one is kept). ``None`` sets no limit.
+        ``"confirmed"`` keeps the features whose decision is "confirmed" (possibly none),
+        whatever ``threshold`` says; it needs decisions (see ``decisions``).
     threshold : float or {{"mean", "median"}}, default=None
         Keep only features whose importance is at least this. ``None`` means "mean" (at least
         the importance every feature would have if all mattered equally) when
@@ -509,7 +531,15 @@ _ATTRIBUTES_DOC = """n_features_in_ : int
         Standard deviation of the importances across networks.
     stability_ : float
         Spearman correlation between the mean importances of the two halves of the ensemble;
-        NaN for a single network or a single feature."""
+        NaN for a single network or a single feature.
+    decisions_ : ndarray of str of shape (n_features_in_,) or None
+        Per feature "confirmed" (more important than noise, at a false-discovery rate of
+        ``alpha``), "rejected" (less) or "tentative"; see :mod:`deepfeat.decisions`. All are
+        "tentative" when the networks predict no better than chance. None when no decisions
+        were made (``decisions`` false, or left unset with too few models).
+    p_values_ : ndarray of shape (n_features_in_,) or None
+        Per feature, the Benjamini-Hochberg-adjusted p-value of "more important than
+        noise": below ``alpha`` means confirmed. None with ``decisions_``."""
 
 _MORE_ATTRIBUTES_DOC = """seed_ : int
         The seed the fit used (drawn from ``random_state``).
@@ -517,7 +547,10 @@ _MORE_ATTRIBUTES_DOC = """seed_ : int
         The trained weights, for prediction and for exporting Keras models; with recursive
         elimination, the last round's networks, with zero weights for the dropped features.
     elimination_ : deepfeat.elimination.EliminationResult
-        Every round's features and ensemble (a single round without elimination)."""
+        Every round's features and ensemble (a single round without elimination).
+    decision_result_ : deepfeat.decisions.Decisions or None
+        The decisions with their false-discovery rate and, when every feature is tentative
+        because the networks learnt nothing, why; from the first round of elimination."""
 
 for _estimator in (DeepFeatureImportance, DeepFeatureImportanceRegressor):
     if _estimator.__doc__:  # None under python -OO

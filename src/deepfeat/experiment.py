@@ -166,6 +166,7 @@ _SETTING_NAMES = {
     "data": "data",
     "seed": "SEED",
     "task": "TASK (or LABEL_COLUMN)",
+    "null_models": "DECISIONS",
     "format": "checkpoint format (from another deepfeat version)",
 }
 

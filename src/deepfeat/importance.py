@@ -53,7 +53,7 @@ def bootstrap_interval(importances, n_boot=1000, level=0.95, seed=0):
     return np.percentile(means, tail, axis=0), np.percentile(means, 100.0 - tail, axis=0)
 
 
-def ranking_table(importances, feature_names, n_boot=1000, seed=0):
+def ranking_table(importances, feature_names, n_boot=1000, seed=0, decisions=None):
     """One row per attribute, most important first.
 
     Parameters
@@ -61,13 +61,17 @@ def ranking_table(importances, feature_names, n_boot=1000, seed=0):
     importances : ndarray of shape (n_models, n_features)
         Each model's normalised importances.
     feature_names : sequence of str
+    n_boot, seed
+        Bootstrap resamples of the interval, and their seed.
+    decisions : deepfeat.decisions.Decisions, optional
+        Adds the columns ``p_value`` and ``decision``.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``rank``, ``attribute``, ``importance`` (mean), ``std`` (across models),
         ``ci_low``, ``ci_high`` (95% bootstrap interval of the mean), ``mean_rank`` and
-        ``rank_std`` (1 = most important).
+        ``rank_std`` (1 = most important); with ``decisions``, ``p_value`` and ``decision``.
 
     Examples
     --------
@@ -89,6 +93,9 @@ def ranking_table(importances, feature_names, n_boot=1000, seed=0):
             "rank_std": model_ranks.std(axis=0),
         }
     )
+    if decisions is not None:
+        table["p_value"] = decisions.p_values
+        table["decision"] = list(decisions.decisions)
     table = table.sort_values(["importance", "mean_rank"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )

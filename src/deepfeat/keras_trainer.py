@@ -63,6 +63,7 @@ class KerasTrainer:
         model.compile(optimizer=adam, loss=self.task.keras_loss)
         stopper = keras.callbacks.EarlyStopping(patience=options.patience, restore_best_weights=True)
         rows, val_rows = group.train_index[position], group.val_index[position]
+        Y = Y[group.target_rows(position)]  # shuffled for a null model
         Y = (Y - group.target_shift[position]) / group.target_scale[position]  # float32, as the stacked trainer's
         batches = _ShuffledBatches(X[rows], Y[rows], options.batch_size, shuffle)
         n_after = len(group.seeds) - position - 1  # models of the group still to train after this one

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from deepfeat.errors import ConfigError, DeepfeatWarning, WriteError
 
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 RANKING_COLUMNS = ("rank", "attribute", "importance", "std", "ci_low", "ci_high", "mean_rank", "rank_std")
 MAX_PLOTTED_ATTRIBUTES = 40
+#: Bar colours of the decisions (:data:`deepfeat.decisions.DECISION_WORDS`) in the ranking plot.
+DECISION_COLORS = {"confirmed": "tab:green", "tentative": "tab:orange", "rejected": "tab:gray"}
 
 
 def _new_file_mode() -> int:
@@ -201,7 +204,8 @@ def plot_ranking(path: str | os.PathLike, ranking: pd.DataFrame, title: str) -> 
     """Draw the ranking as a horizontal bar chart with confidence intervals and save it as PNG.
 
     The most important attribute is at the top; each bar runs from the uniform importance
-    ``1/F`` to the attribute's importance (blue above it, grey below); error bars span ``ci_low``..``ci_high``
+    ``1/F`` to the attribute's importance (blue above it, grey below; with a ``decision``
+    column, coloured by decision instead, with a legend); error bars span ``ci_low``..``ci_high``
     (missing intervals draw no bar); a dashed line marks ``1/F``.
     Only the top ``MAX_PLOTTED_ATTRIBUTES`` attributes are drawn, and the title says so when
     some are left out. Uses the Agg canvas directly, so no display or pyplot state is involved.
@@ -259,7 +263,10 @@ def _ranking_png(ranking: pd.DataFrame, title: str) -> bytes:
     # Bars grow from the uniform importance 1/F: ensemble importances often differ from it by a
     # few percent, which bars from zero would hide.
     uniform = 1.0 / n_total if n_total else 0.0
-    colors = np.where(importance >= uniform, "tab:blue", "tab:gray")
+    if "decision" in shown:
+        colors = shown["decision"].map(DECISION_COLORS).to_numpy()
+    else:
+        colors = np.where(importance >= uniform, "tab:blue", "tab:gray")
     axes.barh(
         positions,
         importance - uniform,
@@ -272,7 +279,10 @@ def _ranking_png(ranking: pd.DataFrame, title: str) -> bytes:
     axes.set_ylim(n_shown - 0.5, -0.5)  # most important on top, no padding rows
     if n_total:
         axes.axvline(uniform, color="tab:red", linestyle="--", linewidth=1, label=f"uniform (1/{n_total})")
-        axes.legend(loc="best")
+        handles = axes.get_legend_handles_labels()[0]
+        if "decision" in shown:
+            handles += [Patch(color=color, label=word) for word, color in DECISION_COLORS.items()]
+        axes.legend(handles=handles, loc="best")
     axes.set_xlabel("mean normalised importance (bars start at the uniform importance)")
     if n_shown < n_total:
         title = f"{title}\n(top {n_shown} of {n_total} attributes)"

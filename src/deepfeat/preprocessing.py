@@ -1,6 +1,6 @@
 """Input normalisation choices, expressed as a row step plus a per-model ``(x - shift) / scale``."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from keras import ops
@@ -38,6 +38,10 @@ class InputScaling:
         """Apply the row step (the part shared by all models) to ``X``."""
         X = np.asarray(X, dtype=np.float32)
         return unit_rows(X) if self.row_l2 else X
+
+    def subset(self, models):
+        """The scaling of the ``models`` (an index or slice of the model axis) only."""
+        return replace(self, shift=self.shift[models], scale=self.scale[models])
 
 
 def unit_rows(X):
@@ -179,6 +183,10 @@ class TargetScaling:
     def output_scale(self):
         """Per model, the target change (user's units) that an output change of 1 stands for, float64."""
         return self.unit * self.scale.astype(np.float64)
+
+    def subset(self, models):
+        """The scaling of the ``models`` (an index or slice of the model axis) only."""
+        return replace(self, shift=self.shift[models], scale=self.scale[models])
 
     def to_target(self, outputs):
         """Outputs of shape (n_models, n_samples, n_outputs) in the user's units."""

@@ -397,7 +397,7 @@ class _Run:
             "train_loss": np.full(n_models, np.nan),
             "val_loss": np.full(n_models, np.inf),
         }
-        stack.load(params, _scalings(group, slice(None)))
+        stack.load(params, _scalings(group, slice(None)), _target_rows(group, range(n_models)))
         best = {
             name: np.empty(np.shape(value), dtype=np.float32) for name, value in params.items()
         }  # filled as models finish
@@ -417,6 +417,7 @@ class _Run:
         stack.load(
             state["params"],
             _scalings(group, held),
+            _target_rows(group, held),
             adam=state["adam"],
             step=int(state["step"]),
             best=state["stack_best"],
@@ -475,6 +476,11 @@ def _scalings(group, models):
     return tuple(a[models] for a in (group.shift, group.scale, group.target_shift, group.target_scale))
 
 
+def _target_rows(group, positions):
+    """The row whose target each of some models of ``group`` learns, for every row of the data."""
+    return np.stack([group.target_rows(p) for p in positions]).astype(np.int32)
+
+
 def _store(best, positions, weights):
     for name, value in weights.items():
         best[name][positions] = value
@@ -506,6 +512,10 @@ class _Stack:
         self.target_shift = _variable((1, n_outputs), trainable=False)
         self.target_scale = _variable((1, n_outputs), trainable=False)
         self.scalings = (self.shift, self.scale, self.target_shift, self.target_scale)
+        n_rows = int(trainer.Y.shape[0])
+        self.target_rows = tf.Variable(
+            tf.zeros([1, n_rows], tf.int32), trainable=False, shape=tf.TensorShape([None, n_rows])
+        )
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
         rows = tf.TensorSpec([None, None], tf.int32)
         words = tf.TensorSpec([None, None, trainer.layout.words_per_row], tf.int32)
@@ -515,10 +525,11 @@ class _Stack:
         )
         self._snapshot_all = tf.function(self._snapshot_all_fn, autograph=False)
 
-    def load(self, params, scalings, adam=None, step=0, best=None):
+    def load(self, params, scalings, target_rows, adam=None, step=0, best=None):
         """Start (or resume) training the models whose weights are stacked in ``params``.
 
-        ``scalings`` are their input and target ``(shift, scale, target_shift, target_scale)``.
+        ``scalings`` are their input and target ``(shift, scale, target_shift, target_scale)``,
+        ``target_rows`` for each row of the data the row whose target they learn.
         """
         for k in self.names:
             self.vars[k].assign(np.asarray(params[k], dtype=np.float32))
@@ -528,12 +539,13 @@ class _Stack:
             self.v[k].assign(np.asarray(v, dtype=np.float32))
         for variable, value in zip(self.scalings, scalings):
             variable.assign(np.asarray(value, dtype=np.float32)[:, None, :])
+        self.target_rows.assign(target_rows)
         self.step.assign(step)
 
     # --- compiled pieces -------------------------------------------------------------
     def _inputs(self, index):
         x = tf.gather(self.trainer.X, index)
-        y = tf.gather(self.trainer.Y, index)
+        y = tf.gather(self.trainer.Y, tf.gather(self.target_rows, index, batch_dims=1))
         return (x - self.shift) / self.scale, (y - self.target_shift) / self.target_scale
 
     def _penalty(self):
@@ -636,5 +648,6 @@ class _Stack:
             *self.m.values(),
             *self.v.values(),
             *self.scalings,
+            self.target_rows,
         ]:
             variable.assign(tf.gather(variable, index))

@@ -35,6 +35,7 @@ __all__ = [
 # Stream numbers of a model's generators, beside its seed: the initial weights use the seed alone.
 _SHUFFLE_STREAM = 1
 _NOISE_STREAM = 2
+_NULL_STREAM = 3  # a null model's shuffle of the targets
 
 
 def model_streams(seed):
@@ -105,6 +106,8 @@ class GroupTask:
         :class:`deepfeat.preprocessing.TargetScaling`).
     train_index, val_index : ndarray of shape (n_models, n_train) and (n_models, n_val)
         Each model's training and validation rows of ``data``.
+    nulls : tuple of bool
+        Whether each model is a null model, trained on shuffled targets (see :meth:`target_rows`).
     """
 
     data: TrainingData
@@ -118,6 +121,7 @@ class GroupTask:
     target_scale: np.ndarray
     train_index: np.ndarray
     val_index: np.ndarray
+    nulls: tuple
 
     @property
     def start(self):
@@ -126,6 +130,21 @@ class GroupTask:
     @property
     def stop(self):
         return self.models[-1] + 1
+
+    def target_rows(self, position):
+        """For each row of ``data``, the row whose target the model at ``position`` learns for it.
+
+        A model learns each row's own target; a null model learns its training rows' targets
+        shuffled among those rows, and its validation rows' among those, so that nothing it
+        can learn from the inputs generalises while the targets of each split stay the same
+        (class shares, target scaling). The shuffle comes from the model's own stream.
+        """
+        rows = np.arange(len(self.data.Y))
+        if self.nulls[position]:
+            rng = np.random.default_rng([self.seeds[position], _NULL_STREAM])
+            for part in (self.train_index[position], self.val_index[position]):
+                rows[part] = part[rng.permutation(len(part))]
+        return rows
 
 
 @dataclass(frozen=True, eq=False)
