@@ -10,7 +10,7 @@ STAMP = $(VENV)/.installed
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test clean data lint-docker test-docker bench-speed bench-quality bench-ring
+.PHONY: help install run test clean data lint-docker test-docker bench-speed bench-quality bench-ring bench-decisions
 
 help:
 	@echo "make run            install if needed, then train and rank (asks how many models)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench-speed    run benchmarks/speed.py"
 	@echo "make bench-quality  run benchmarks/quality.py"
 	@echo "make bench-ring     run benchmarks/ring_learnability.py"
+	@echo "make bench-decisions run benchmarks/decisions.py (confirmed/tentative/rejected against Boruta)"
 	@echo "make clean          remove $(VENV) and caches (keeps ExpOutput/ and Models/)"
 
 $(STAMP): pyproject.toml
@@ -75,6 +76,9 @@ bench-quality: $(STAMP)
 
 bench-ring: $(STAMP)
 	$(BIN)/python benchmarks/ring_learnability.py
+
+bench-decisions: $(STAMP)
+	$(BIN)/python benchmarks/decisions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info

@@ -266,7 +266,7 @@ def test_a_run_on_labels_unrelated_to_the_data_warns(workdir, monkeypatch, capsy
 
 def test_recursive_elimination_with_decisions_from_the_command_line(workdir, monkeypatch, capsys):
     """Five models are enough for decisions, made in the first round; the rounds order the rest."""
-    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=5, MAX_EPOCHS=4, SEED=3)
+    set_env(monkeypatch, DATA_FILE=WINE, ATTRIBUTE_FILE=WINE_NAMES, N_MODELS=5, MAX_EPOCHS=4, SEED=3, DECISIONS=1)
     assert cli.main(["-q", "--elimination-keep", "0.5", "--save-models", "no", "--learning-rate", "0.01"]) == 0
     out = capsys.readouterr().out
     assert "Recursive elimination: 3 rounds on 13, 7, 4 attributes" in out

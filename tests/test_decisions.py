@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import load_wine
 
 from deepfeat import DeepFeatureImportance, decisions
-from deepfeat.decisions import decide, decisions_problem, min_models, null_models, wanted
+from deepfeat.decisions import decide, decisions_problem, min_models, null_models
 from deepfeat.ensemble import plan_ensemble, train_ensemble
 from deepfeat.settings import TrainingOptions
 from deepfeat.training import TrainingData
@@ -48,11 +48,9 @@ def test_the_adjustment_counts_every_attribute():
 @pytest.mark.parametrize(("alpha", "needed"), [(0.5, 2), (0.05, 5), (0.01, 7)])
 def test_fewest_models_for_a_decision(alpha, needed):
     assert min_models(alpha) == needed
-    assert wanted(None, needed, alpha) and not wanted(None, needed - 1, alpha)
-    assert wanted(True, 1, alpha) and not wanted(False, 100, alpha)
     assert decisions_problem(True, needed, alpha, ("D", "N", "A")) is None
     assert f"at least {needed} models" in decisions_problem(True, needed - 1, alpha, ("D", "N", "A"))
-    assert decisions_problem(None, 1, alpha, ("D", "N", "A")) is None
+    assert decisions_problem(False, 1, alpha, ("D", "N", "A")) is None
     assert null_models(needed) == -(-needed // 2)
 
 
@@ -100,7 +98,7 @@ def _easy_problem(n_rows=240, seed=0):
 def test_the_estimator_decides_and_selects_the_confirmed_features():
     X, y = _easy_problem()
     model = DeepFeatureImportance(
-        n_models=6, learning_rate=3e-3, max_epochs=40, n_features_to_select="confirmed", random_state=0
+        n_models=6, decisions=True, learning_rate=3e-3, max_epochs=40, n_features_to_select="confirmed", random_state=0
     ).fit(X, y)
     assert model.decision_result_.alpha == 0.05
     assert set(model.decisions_) <= {"confirmed", "tentative", "rejected"}
@@ -117,9 +115,7 @@ def test_the_estimator_refuses_decisions_it_cannot_make():
     X, y = _easy_problem(60)
     with pytest.raises(ValueError, match="decisions needs at least 5 models .* got n_models=4"):
         DeepFeatureImportance(n_models=4, decisions=True, max_epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match="'confirmed' needs decisions, but n_models=4 is too few .* n_models >= 5"):
-        DeepFeatureImportance(n_models=4, max_epochs=1, n_features_to_select="confirmed").fit(X, y)
-    with pytest.raises(ValueError, match="'confirmed' needs decisions, but decisions=False"):
-        DeepFeatureImportance(n_models=9, decisions=False, n_features_to_select="confirmed").fit(X, y)
-    off = DeepFeatureImportance(n_models=4, max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"'confirmed' needs decisions: set decisions=True \(with n_models >= 5"):
+        DeepFeatureImportance(n_models=9, max_epochs=1, n_features_to_select="confirmed").fit(X, y)
+    off = DeepFeatureImportance(n_models=9, max_epochs=1, random_state=0).fit(X, y)
     assert off.decisions_ is None and off.p_values_ is None and "decision" not in off.ranking()

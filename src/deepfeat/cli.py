@@ -23,7 +23,7 @@ from contextlib import ExitStack, contextmanager
 from . import __version__
 from .cluster import dask_cluster
 from .config import DEBUG_VARIABLE, ENV_VARIABLES, debug_requested, load_settings, parse_n_models, with_n_models
-from .decisions import null_models, wanted
+from .decisions import null_models
 from .errors import DeepfeatError, DeepfeatWarning, NoSkillWarning
 from .settings import SETTINGS, elimination_possible
 
@@ -230,10 +230,10 @@ def _train(settings, dataset, quiet, signals):
             f"{dataset.X.shape[1]} attributes, {_target_text(dataset)}"
             + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
         )
-        if wanted(settings.decisions, n_models, settings.alpha):
+        if settings.decisions:
             print(
                 f"Deciding which attributes matter: {null_models(n_models)} more models train on shuffled labels, "
-                "as what noise looks like (DECISIONS=false to skip)."
+                "as what noise looks like."
             )
         with _ProgressBar(disable=quiet) as bar, warnings.catch_warnings():
             warnings.simplefilter("ignore", NoSkillWarning)  # the readout says it in its own words

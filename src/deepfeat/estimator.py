@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .decisions import min_models, null_models, wanted
+from .decisions import min_models, null_models
 from .elimination import train_eliminating
 from .errors import NoSkillWarning
 from .importance import mean_importance, ranking_table, split_half_stability
@@ -166,12 +166,10 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         problem = combination_problem(self.get_params())
         if problem is not None:
             raise ValueError(problem + ".")
-        deciding = wanted(self.decisions, self.n_models, self.alpha)
-        if self.n_features_to_select == "confirmed" and not deciding:
-            why = "decisions=False" if self.decisions is False else f"n_models={self.n_models} is too few for them"
+        if self.n_features_to_select == "confirmed" and not self.decisions:
             raise ValueError(
-                f"n_features_to_select='confirmed' needs decisions, but {why}; at alpha={self.alpha:g} they need "
-                f"n_models >= {min_models(self.alpha)}."
+                "n_features_to_select='confirmed' needs decisions: set decisions=True (with n_models >= "
+                f"{min_models(self.alpha)} at alpha={self.alpha:g})."
             )
         self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.elimination_ = train_eliminating(
@@ -186,7 +184,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             checkpoint=checkpoint,
             stop=stop,
             n_jobs=self.n_jobs,
-            null_models=null_models(self.n_models) if deciding else 0,
+            null_models=null_models(self.n_models) if self.decisions else 0,
         )
         self.ensemble_ = self.elimination_.final_ensemble()
         self.importances_ = self.elimination_.importances
@@ -535,8 +533,8 @@ _ATTRIBUTES_DOC = """n_features_in_ : int
     decisions_ : ndarray of str of shape (n_features_in_,) or None
         Per feature "confirmed" (more important than noise, at a false-discovery rate of
         ``alpha``), "rejected" (less) or "tentative"; see :mod:`deepfeat.decisions`. All are
-        "tentative" when the networks predict no better than chance. None when no decisions
-        were made (``decisions`` false, or left unset with too few models).
+        "tentative" when the networks predict no better than chance.
+        None without ``decisions``.
     p_values_ : ndarray of shape (n_features_in_,) or None
         Per feature, the Benjamini-Hochberg-adjusted p-value of "more important than
         noise": below ``alpha`` means confirmed. None with ``decisions_``."""

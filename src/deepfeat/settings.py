@@ -447,12 +447,11 @@ SETTINGS = (
     Setting(
         "decisions",
         "bool",
-        None,
+        False,
         "decide for each attribute whether it matters: confirmed (more important than noise), rejected "
         "(less) or tentative, against half as many networks again trained on shuffled labels (not in "
-        "the paper; about 1.3 times the training time); true with too few models is refused",
+        f"the paper; 1.2-1.7 times the training time); needs N_MODELS >= {min_models(0.05)} at ALPHA=0.05",
         "ensemble",
-        unset=f"on when N_MODELS is enough for a decision at ALPHA ({min_models(0.05)} at 0.05)",
     ),
     Setting(
         "alpha",
