@@ -43,5 +43,6 @@ def test_the_resource_report_of_usr_bin_time():
     assert wide_command.time_report(text) == {"user_s": 30.0, "system_s": 4.61, "peak_mb": 2000.0}
 
 
-def test_the_probe_times_an_epoch_of_products():
+def test_the_probes_time_an_epoch_of_products_and_of_adam_updates():
     assert 0 < wide_command.probe_epoch(2, 10, 7, 16, 4, 4, repeats=1) < 10
+    assert 0 < wide_command.probe_adam(2, 10, 16, 4, 4, repeats=1) < 10
