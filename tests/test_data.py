@@ -1,6 +1,5 @@
 """Tests for deepfeat.data: both CSV layouts, missing values, labels, errors."""
 
-import codecs
 import logging
 from pathlib import Path
 
@@ -213,21 +212,21 @@ def test_line_endings_and_byte_order_marks_read_alike(tmp_path, data):
 @pytest.mark.parametrize(
     "data, kwargs, plain",
     [
-        (b"a,y,b\r\n-1.5e3, good ,2\r\n3,bad,4.25\r\n5,good,+6", {"label_column": "y"}, True),
+        (b'"a",y,b\r\n-1.5e3, good ,2\r\n3,bad,4.25\r\n5,good,+6', {"label_column": "y"}, True),
         (b"\xef\xbb\xbfa,b,y\n0.1,2,1\n3,4,0\n5,6,1\n", {}, True),
         ("\u00e2,b,y\n1,2,\u00e9t\u00e9\n3,4,hiver\n".encode("latin-1"), {}, True),
         (b"a,b,y\n1_0,2,0\n3,4,1\n", {}, False),  # Python's float reads 1_0, NumPy's reader does not
         (b"a,b,y\n1,2,0\n\n3,4,1\n", {}, False),  # a blank line
     ],
-    ids=["CRLF, label in the middle", "UTF-8 BOM", "Latin-1", "underscore", "blank line"],
+    ids=["CRLF, quoted name, label in the middle", "UTF-8 BOM", "Latin-1", "underscore", "blank line"],
 )
 def test_plain_files_read_by_numpy_as_row_by_row(tmp_path, monkeypatch, data, kwargs, plain):
-    # A quoted header sends a file to the row-by-row reader, which reads it alike.
-    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
-    header, body = data[len(bom) :].split(b"\n", 1)
-    ending = b"\r" if header.endswith(b"\r") else b""
-    quoted = bom + b",".join(b'"%s"' % name for name in header.removesuffix(ending).split(b",")) + ending
-    row_by_row = load_dataset(write_bytes(tmp_path / "quoted.csv", quoted + b"\n" + body), **kwargs)
+    # A quoted cell sends a file to the row-by-row reader, which reads it alike.
+    header, first, rest = data.split(b"\n", 2)
+    ending = b"\r" if first.endswith(b"\r") else b""
+    cells = first.removesuffix(ending).split(b",")
+    quoted = b"\n".join([header, b",".join([*cells[:-1], b'"%s"' % cells[-1]]) + ending, rest])
+    row_by_row = load_dataset(write_bytes(tmp_path / "quoted.csv", quoted), **kwargs)
     calls = []
     loadtxt = np.loadtxt
     monkeypatch.setattr(np, "loadtxt", lambda *args, **kw: calls.append(loadtxt(*args, **kw)) or calls[-1])

@@ -383,28 +383,26 @@ def _read_plain_table(path, encoding, skip, n_columns, attribute_indices, label_
     """
     if encoding not in _PLAIN_ENCODINGS:
         return None
-    data = path.read_bytes()
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    for _ in range(skip):
-        start = data.find(b"\n", start) + 1
-    # Quotes may hide commas and line ends; a lone CR ends a line that the count below would miss.
-    if not start or data.find(b'"', start) >= 0 or data.count(b"\r", start) != data.count(b"\r\n", start):
-        return None
     labels = [[] for _ in label_indices]
     n_rows = 0
-    while start < len(data):
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        if data.count(b",", start, end) != n_columns - 1:
+    with open(path, "rb") as handle:  # line by line: the check holds no more than a line
+        if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            handle.seek(0)
+        # An odd number of quotes: a quoted name goes on over the line end.
+        if any(handle.readline().count(b'"') % 2 for _ in range(skip)):
             return None
-        line = data[start:end]
-        for column, index in zip(labels, label_indices):
-            cell = (
-                line.split(b",", index + 1)[index] if 2 * index < n_columns else line.rsplit(b",", n_columns - index)[1]
-            )
-            column.append(cell.decode(_PLAIN_ENCODINGS[encoding]).strip())
-        n_rows += 1
-        start = end + 1
+        for line in handle:
+            line = line.removesuffix(b"\n").removesuffix(b"\r")
+            # Quotes may hide commas and line ends; a lone CR ends a line that this count would miss.
+            if b'"' in line or b"\r" in line or line.count(b",") != n_columns - 1:
+                return None
+            for column, index in zip(labels, label_indices):
+                if 2 * index < n_columns:
+                    cell = line.split(b",", index + 1)[index]
+                else:
+                    cell = line.rsplit(b",", n_columns - index)[1]
+                column.append(cell.decode(_PLAIN_ENCODINGS[encoding]).strip())
+            n_rows += 1
     if not n_rows or any(cell.lower() in MISSING_LABELS for column in labels for cell in column):
         return None
     try:
