@@ -455,7 +455,11 @@ class _Run:
             self.held = held[still]
 
     def finish(self):
-        _store(self.best, self.held, self.stack.best_weights(np.ones(len(self.held), dtype=bool)))
+        weights = self.stack.best_weights(np.ones(len(self.held), dtype=bool))
+        if len(self.held) == len(self.wait):  # no model left the stack early: its arrays are the result
+            self.best = weights
+        else:
+            _store(self.best, self.held, weights)
         return self.best
 
     def state(self, shuffles, noises):
@@ -630,7 +634,9 @@ class _Stack:
             self._snapshot(tf.constant(np.flatnonzero(improved), dtype=tf.int32))
 
     def best_weights(self, rows):
-        return {name: self.best[name].numpy()[rows] for name in self.names}
+        """The best-epoch weights of the models in ``rows`` (a boolean mask), as NumPy arrays."""
+        weights = {name: self.best[name].numpy() for name in self.names}
+        return weights if rows.all() else {name: value[rows] for name, value in weights.items()}
 
     def keep(self, rows):
         """Drop the models not in ``rows`` (a boolean mask) from the stack, with their Adam state."""
