@@ -2,8 +2,8 @@
 
 Two layouts are supported: a CSV whose first row names the columns, and the UCI
 layout of a headerless CSV plus an attribute file holding one line of
-comma-separated column names. A plain file (no quotes, every line a row of the right number
-of fields, every value a finite number, every label present) is parsed by NumPy's C reader,
+comma-separated column names. A plain file (no quotes in its rows, every line a row of the right
+number of fields, every value a finite number, every label present) is parsed by NumPy's C reader,
 which reads numbers as Python's ``float`` does; any other file is read row by row here, so
 that every error can name the file, the row (its line number in the file) and the column.
 That reader streams the file, each row's attribute values going straight into a
@@ -378,7 +378,7 @@ def _read_plain_table(path, encoding, skip, n_columns, attribute_indices, label_
     """The table of a plain file (see the module's text), its first ``skip`` lines skipped; None for any other.
 
     NumPy's reader neither checks the number of fields of a row nor keeps line numbers, so the
-    file is first checked to have no quotes and ``n_columns`` fields on each line; what it
+    rows are first checked to have no quotes and ``n_columns`` fields on each line; what it
     cannot parse, or a value out of range or a missing label, sends the file to :func:`_read_table`.
     """
     if encoding not in _PLAIN_ENCODINGS:
@@ -411,7 +411,7 @@ def _read_plain_table(path, encoding, skip, n_columns, attribute_indices, label_
         )
     except ValueError:
         return None
-    if len(X) != n_rows or not (np.abs(X) <= FLOAT32_MAX).all():  # also false for NaN
+    if len(X) != n_rows or not -FLOAT32_MAX <= X.min() <= X.max() <= FLOAT32_MAX:  # NaN fails too
         return None
     return _Table(X=X, labels=labels, lines=np.arange(skip + 1, skip + 1 + n_rows), n_rows=n_rows)
 
