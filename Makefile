@@ -19,7 +19,7 @@ help:
 	@echo "make data           regenerate Data/wine.data and Data/wine.attributes"
 	@echo "make lint-docker    hadolint the Dockerfile and validate docker-compose.yml"
 	@echo "make test-docker    build the image and run the README's Docker commands for real (as root)"
-	@echo "make bench-speed    run benchmarks/speed.py"
+	@echo "make bench-speed    run benchmarks/speed.py, then benchmarks/wide_command.py"
 	@echo "make bench-quality  run benchmarks/quality.py"
 	@echo "make bench-ring     run benchmarks/ring_learnability.py"
 	@echo "make bench-decisions run benchmarks/decisions.py (confirmed/tentative/rejected against Boruta)"
@@ -68,8 +68,10 @@ lint-docker: $(STAMP)
 test-docker:
 	bash docker/test.sh
 
+# The trainers against each other, then the whole command on a wide table against the arithmetic.
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/wide_command.py
 
 bench-quality: $(STAMP)
 	$(BIN)/python benchmarks/quality.py

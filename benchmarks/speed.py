@@ -23,8 +23,10 @@ data are loaded; "before" is the resident set size when training starts.
   at the default memory budget and at a small one that forces training in groups.
 
 Wall times include everything ``train_ensemble`` does (splits, tracing or building the models,
-training, the final predictions), not the data loading. The report (Markdown) goes to standard
-output, progress to standard error.
+training, the final predictions), not the data loading. Beside them, the machine's speed at the
+batched matrix products of the paper's network, measured in the benchmark's own process before
+and after the measurements. The report (Markdown) goes to standard output, progress to standard
+error. ``benchmarks/wide_command.py`` times the whole command on a wide table.
 """
 
 import argparse
@@ -224,6 +226,23 @@ def run_worker(spec):
     return result
 
 
+def matmul_gflops(n_models=PAPER_MODELS, rows=64, width=128, products=50):
+    """The machine's speed, in GFLOPS, at the batched products of the paper's network: ``(models, rows, width) x
+    (models, width, width)``, ``products`` of them in one graph call (the best of three calls)."""
+    import tensorflow as tf
+
+    generator = tf.random.Generator.from_seed(0)
+    a, b = generator.normal([n_models, rows, width]), generator.normal([n_models, width, width])
+    run = tf.function(lambda: tf.add_n([tf.matmul(a + i, b)[:, :1, :1] for i in range(products)]), autograph=False)
+    run().numpy()  # trace
+    seconds = []
+    for _ in range(3):
+        started = time.perf_counter()
+        run().numpy()
+        seconds.append(time.perf_counter() - started)
+    return 2 * n_models * rows * width * width * products / min(seconds) / 1e9
+
+
 # --- the report -----------------------------------------------------------------------------
 def row(*cells):
     return "| " + " | ".join(str(c) for c in cells) + " |"
@@ -297,7 +316,7 @@ def memory_table(results, group, key, label):
     return table(header, rows)
 
 
-def report(results, quick):
+def report(results, quick, gflops):
     import tensorflow as tf
 
     today = datetime.date.today().isoformat()
@@ -306,7 +325,9 @@ def report(results, quick):
     parts = [
         f"Measured {today} on {machine}; Python {platform.python_version()}, TensorFlow {tf.__version__}"
         + (" (`--quick`)" if quick else "")
-        + f"; mean 1-minute load average at the end of the measurements {load:.1f}.",
+        + f"; mean 1-minute load average at the end of the measurements {load:.1f}; batched products of the "
+        + f"paper's network (100 x (64 x 128) x (128 x 128)) at {gflops[0]:.0f} GFLOPS before the measurements, "
+        + f"{gflops[1]:.0f} after.",
         "",
     ]
     for title, table in (
@@ -340,10 +361,12 @@ def main(argv=None):
     if not CLEVELAND.is_dir():
         print(f"{CLEVELAND} not found: the Cleveland measurements are skipped", file=sys.stderr)
         specs = [s for s in specs if s["data"] != "cleveland"]
+    before = matmul_gflops()
     results = [run_worker(spec) for spec in specs]
+    gflops = (before, matmul_gflops())
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
-    print(report(results, args.quick))
+        args.json.write_text(json.dumps({"gflops": gflops, "results": results}, indent=1))
+    print(report(results, args.quick, gflops))
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 Two layouts are supported: a CSV whose first row names the columns, and the UCI
 layout of a headerless CSV plus an attribute file holding one line of
-comma-separated column names. Cells are parsed here rather than by pandas so that
-every error can name the file, the row (its line number in the file) and the
-column. The file is read as a stream, each row's attribute values going straight into
-a preallocated float array, so that loading takes a few times the file's size in memory.
+comma-separated column names. A plain file (no quotes in its rows, every line a row of the right
+number of fields, every value a finite number, every label present) is parsed by NumPy's C reader,
+which reads numbers as Python's ``float`` does; any other file is read row by row here, so
+that every error can name the file, the row (its line number in the file) and the column.
+That reader streams the file, each row's attribute values going straight into a
+preallocated float array, so that loading takes a few times the file's size in memory.
 Rows with a missing attribute value (``?`` or an empty cell) are dropped; a missing label
 is an error. Text is UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
 mark, or else read as Latin-1; lines may end in LF, CRLF or CR.
@@ -45,6 +47,8 @@ _ROWS_LOGGED = 10
 #: The largest magnitude a value may have: the networks compute in float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 _CHUNK = 1 << 20  # bytes read at a time when looking at a file's encoding
+# Encodings in which a comma or line end is always its ASCII byte, and how a line's cells decode.
+_PLAIN_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -160,7 +164,10 @@ def load_dataset(data_file, attribute_file=None, label_column=None, task="auto")
                 raise DataError(
                     f"{source}: every column is a label ({', '.join(label_names)}); no attribute column is left"
                 )
-            table = _read_table(rows, names, attribute_indices, label_indices, n_lines, source)
+            plain = first.line == 1 and _read_plain_table(
+                path, encoding, int(attribute_file is None), len(names), attribute_indices, label_indices
+            )
+            table = plain or _read_table(rows, names, attribute_indices, label_indices, n_lines, source)
     except OSError as exc:
         raise DataError(f"{source}: cannot read data file: {exc.strerror or exc}") from None
     if task == "auto":
@@ -365,6 +372,48 @@ def _label_index(label_column, names: list[str], source: str) -> int:
 
 
 # --- values -------------------------------------------------------------------
+
+
+def _read_plain_table(path, encoding, skip, n_columns, attribute_indices, label_indices) -> _Table | None:
+    """The table of a plain file (see the module's text), its first ``skip`` lines skipped; None for any other.
+
+    NumPy's reader neither checks the number of fields of a row nor keeps line numbers, so the
+    rows are first checked to have no quotes and ``n_columns`` fields on each line; what it
+    cannot parse, or a value out of range or a missing label, sends the file to :func:`_read_table`.
+    """
+    if encoding not in _PLAIN_ENCODINGS:
+        return None
+    labels = [[] for _ in label_indices]
+    n_rows = 0
+    with open(path, "rb") as handle:  # line by line: the check holds no more than a line
+        if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            handle.seek(0)
+        # An odd number of quotes: a quoted name goes on over the line end.
+        if any(handle.readline().count(b'"') % 2 for _ in range(skip)):
+            return None
+        for line in handle:
+            line = line.removesuffix(b"\n").removesuffix(b"\r")
+            # Quotes may hide commas and line ends; a lone CR ends a line that this count would miss.
+            if b'"' in line or b"\r" in line or line.count(b",") != n_columns - 1:
+                return None
+            for column, index in zip(labels, label_indices):
+                if 2 * index < n_columns:
+                    cell = line.split(b",", index + 1)[index]
+                else:
+                    cell = line.rsplit(b",", n_columns - index)[1]
+                column.append(cell.decode(_PLAIN_ENCODINGS[encoding]).strip())
+            n_rows += 1
+    if not n_rows or any(cell.lower() in MISSING_LABELS for column in labels for cell in column):
+        return None
+    try:
+        X = np.loadtxt(
+            path, delimiter=",", comments=None, skiprows=skip, usecols=attribute_indices, ndmin=2, encoding=encoding
+        )
+    except ValueError:
+        return None
+    if len(X) != n_rows or not -FLOAT32_MAX <= X.min() <= X.max() <= FLOAT32_MAX:  # NaN fails too
+        return None
+    return _Table(X=X, labels=labels, lines=np.arange(skip + 1, skip + 1 + n_rows), n_rows=n_rows)
 
 
 def _read_table(rows, names, attribute_indices, label_indices, capacity, source) -> _Table:

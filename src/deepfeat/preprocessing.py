@@ -73,8 +73,9 @@ def fit_scaling(method, X, train_indices):
     scale = np.ones((n_models, n_features))
     if method == "standard":
         for m, rows in enumerate(train_indices):
-            shift[m] = X[rows].mean(axis=0)
-            scale[m] = _nonzero(X[rows].std(axis=0))
+            train = X[rows]  # one copy of the rows for both statistics
+            shift[m] = train.mean(axis=0)
+            scale[m] = _nonzero(train.std(axis=0))
     elif method == "column-l2":
         scale[:] = _nonzero(np.sqrt((X**2).sum(axis=0)))
     return InputScaling(row_l2=method == "row-l2", shift=shift.astype(np.float32), scale=scale.astype(np.float32))

@@ -346,12 +346,8 @@ class StackedTrainer:
         shuffles = [shuffle for _, shuffle, _ in streams]
         noises = [noise for _, _, noise in streams]
         state = hooks.resume(group)
-        if state is None:
-            params = {w.name: np.empty((len(streams), *w.shape), dtype=np.float32) for w in self.spec.weights}
-            for position, (init, _, _) in enumerate(streams):  # straight into the stack: no second copy
-                for name, value in self.spec.initial_weights(init).items():
-                    params[name][position] = value
-            run = _Run.start(self.stack, params, group)
+        if state is None:  # the initial weights live only until the stack has them
+            run = _Run.start(self.stack, self._initial_weights(streams), group)
         else:
             run = _Run.restore(self.stack, state, group)
             for generator, saved in zip(shuffles + noises, state["shuffle_states"] + state["noise_states"]):
@@ -374,7 +370,17 @@ class StackedTrainer:
             train_loss, val_loss = self.stack.epoch(order, group.val_index[held], words)
             run.end_epoch(epoch, train_loss, val_loss, self.options.patience)
             hooks.epoch_end(group, epoch + 1, int(run.active.sum()), lambda: run.state(shuffles, noises))
-        return GroupResult(tuple(group.models), run.finish(), run.history)
+        best = run.finish()
+        self.stack.release()
+        return GroupResult(tuple(group.models), best, run.history)
+
+    def _initial_weights(self, streams):
+        """Each model's initial weights, stacked, drawn from its own stream."""
+        params = {w.name: np.empty((len(streams), *w.shape), dtype=np.float32) for w in self.spec.weights}
+        for position, (init, _, _) in enumerate(streams):  # straight into the stack: no second copy
+            for name, value in self.spec.initial_weights(init).items():
+                params[name][position] = value
+        return params
 
 
 class _Run:
@@ -450,7 +456,11 @@ class _Run:
             self.held = held[still]
 
     def finish(self):
-        _store(self.best, self.held, self.stack.best_weights(np.ones(len(self.held), dtype=bool)))
+        weights = self.stack.best_weights(np.ones(len(self.held), dtype=bool))
+        if len(self.held) == len(self.wait):  # no model left the stack early: its arrays are the result
+            self.best = weights
+        else:
+            _store(self.best, self.held, weights)
         return self.best
 
     def state(self, shuffles, noises):
@@ -531,12 +541,11 @@ class _Stack:
         ``scalings`` are their input and target ``(shift, scale, target_shift, target_scale)``,
         ``target_rows`` for each row of the data the row whose target they learn.
         """
-        for k in self.names:
+        for k in self.names:  # values made in TensorFlow where they can be: no host copies of the stack
             self.vars[k].assign(np.asarray(params[k], dtype=np.float32))
-            self.best[k].assign(np.asarray(params[k] if best is None else best[k], dtype=np.float32))
-            m, v = (np.zeros_like(params[k]), np.zeros_like(params[k])) if adam is None else adam[k]
-            self.m[k].assign(np.asarray(m, dtype=np.float32))
-            self.v[k].assign(np.asarray(v, dtype=np.float32))
+            self.best[k].assign(self.vars[k] if best is None else np.asarray(best[k], dtype=np.float32))
+            for variable, moment in zip((self.m[k], self.v[k]), (None, None) if adam is None else adam[k]):
+                variable.assign(tf.zeros_like(self.vars[k]) if moment is None else np.asarray(moment, dtype=np.float32))
         for variable, value in zip(self.scalings, scalings):
             variable.assign(np.asarray(value, dtype=np.float32)[:, None, :])
         self.target_rows.assign(target_rows)
@@ -637,17 +646,27 @@ class _Stack:
             self._snapshot(tf.constant(np.flatnonzero(improved), dtype=tf.int32))
 
     def best_weights(self, rows):
-        return {name: self.best[name].numpy()[rows] for name in self.names}
+        """The best-epoch weights of the models in ``rows`` (a boolean mask), as NumPy arrays."""
+        weights = {name: self.best[name].numpy() for name in self.names}
+        return weights if rows.all() else {name: value[rows] for name, value in weights.items()}
 
     def keep(self, rows):
         """Drop the models not in ``rows`` (a boolean mask) from the stack, with their Adam state."""
         index = tf.constant(np.flatnonzero(rows), dtype=tf.int32)
-        for variable in [
+        for variable in self._model_variables():
+            variable.assign(tf.gather(variable, index))
+
+    def release(self):
+        """Drop every model, so that a trainer kept between groups holds no weights."""
+        for variable in self._model_variables():
+            variable.assign(tf.zeros([0, *variable.shape[1:]], variable.dtype))
+
+    def _model_variables(self):
+        return [
             *self.vars.values(),
             *self.best.values(),
             *self.m.values(),
             *self.v.values(),
             *self.scalings,
             self.target_rows,
-        ]:
-            variable.assign(tf.gather(variable, index))
+        ]
