@@ -133,8 +133,10 @@ def test_skill_table_counts_the_seeds_flagged_at_chance():
 @pytest.mark.slow
 def test_ring_learnability_scores_every_learner(monkeypatch):
     import ring_learnability
+    import variants
 
     monkeypatch.setattr(ring_learnability, "N_MODELS", 2)
+    monkeypatch.setattr(variants, "BENCH_MAX_EPOCHS", 30)  # the learners' scores, not how well they learn
     problem = synthetic.passemiers("ring", 200, 0, 2)
     scores = ring_learnability.held_out_aurocs(problem.X, problem.y, 0)
     assert set(scores) == {"perceptron", "perceptron on x and x^2", "random forest", "deepfeat networks (validation)"}
