@@ -4,9 +4,9 @@ Beside the ensemble, :func:`null_models` more networks train on the same rows wi
 shuffled among each network's training rows (and among its validation rows): the importances
 they end with are what the gates do when there is nothing to learn (Altmann et al.,
 "Permutation importance: a corrected feature importance measure", Bioinformatics 2010, with
-the networks' gates in place of a forest's importances). Every network is an independent
-trial, so for each attribute the importances of the real networks and of the null ones are
-two independent samples, and a one-sided Mann-Whitney U test in each direction asks whether
+the networks' gates in place of a forest's importances). Given the data, every network is an
+independent trial, so for each attribute the importances of the real networks and of the null
+ones are taken as two independent samples, and a one-sided Mann-Whitney U test in each direction asks whether
 the attribute takes more (or less) of the real networks' weight than it does when nothing can
 be learnt. Benjamini-Hochberg adjusts each direction over the attributes:
 
@@ -61,8 +61,9 @@ def min_models(alpha):
     """
     n_models = 1
     while True:
-        real = np.arange(n_models, dtype=np.float64)[:, None] + 1.0
-        null = np.zeros((null_models(n_models), 1))  # the most extreme samples the test can see
+        # The most extreme samples the test can see, without ties (as importances have none).
+        real = np.arange(1.0, n_models + 1.0)[:, None]
+        null = -np.arange(1.0, null_models(n_models) + 1.0)[:, None]
         if _p_values(real, null, "greater")[0] < alpha:
             return n_models
         n_models += 1
