@@ -70,9 +70,10 @@ import targets  # noqa: E402
 import variants  # noqa: E402
 from deepfeat import DeepFeatureImportance  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
-from deepfeat.decisions import decide, null_models  # noqa: E402
+from deepfeat.decisions import decide  # noqa: E402
 from deepfeat.ensemble import train_ensemble  # noqa: E402
 from deepfeat.errors import NoSkillWarning  # noqa: E402
+from deepfeat.settings import null_models  # noqa: E402
 
 log, _cell, _table, _verdict = quality.log, quality._cell, quality._table, quality._verdict
 _load, _commit = targets._load, targets._commit

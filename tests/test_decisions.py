@@ -7,9 +7,9 @@ import pytest
 from sklearn.datasets import load_wine
 
 from deepfeat import DeepFeatureImportance, decisions
-from deepfeat.decisions import decide, decisions_problem, min_models, null_models
+from deepfeat.decisions import decide
 from deepfeat.ensemble import plan_ensemble, train_ensemble
-from deepfeat.settings import TrainingOptions
+from deepfeat.settings import TrainingOptions, decisions_problem, min_models, null_models
 from deepfeat.training import TrainingData
 
 NO_NOISE = {"noise_std": 0.0, "dropout": 0.0}
@@ -45,9 +45,14 @@ def test_the_adjustment_counts_every_attribute():
     assert "confirmed" not in set(made.decisions)
 
 
-@pytest.mark.parametrize(("alpha", "needed"), [(0.5, 2), (0.05, 5), (0.01, 7)])
+@pytest.mark.parametrize(("alpha", "needed"), [(0.5, 2), (0.1, 4), (0.05, 5), (0.01, 7), (1e-3, 9)])
 def test_fewest_models_for_a_decision(alpha, needed):
     assert min_models(alpha) == needed
+    # What the test itself can do: confirm with that many networks (all above the null), not with one fewer.
+    for n_models, decides in ((needed, True), (needed - 1, False)):
+        real = np.arange(1.0, n_models + 1.0)[:, None]
+        null = -np.arange(1.0, null_models(n_models) + 1.0)[:, None]
+        assert (decide(real, null, alpha).decisions[0] == "confirmed") == decides
     assert decisions_problem(True, needed, alpha, ("D", "N", "A")) is None
     assert f"at least {needed} models" in decisions_problem(True, needed - 1, alpha, ("D", "N", "A"))
     assert decisions_problem(False, 1, alpha, ("D", "N", "A")) is None

@@ -23,9 +23,8 @@ from contextlib import ExitStack, contextmanager
 from . import __version__
 from .cluster import dask_cluster
 from .config import DEBUG_VARIABLE, ENV_VARIABLES, debug_requested, load_settings, parse_n_models, with_n_models
-from .decisions import null_models
 from .errors import DeepfeatError, DeepfeatWarning, NoSkillWarning
-from .settings import SETTINGS, elimination_possible
+from .settings import SETTINGS, elimination_possible, null_models
 
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2

@@ -1,6 +1,6 @@
 """Which attributes matter at all: confirmed, tentative or rejected, against networks that learnt nothing.
 
-Beside the ensemble, :func:`null_models` more networks train on the same rows with the targets
+Beside the ensemble, :func:`~deepfeat.settings.null_models` more networks train on the same rows with the targets
 shuffled among each network's training rows (and among its validation rows): the importances
 they end with are what the gates do when there is nothing to learn (Altmann et al.,
 "Permutation importance: a corrected feature importance measure", Bioinformatics 2010, with
@@ -28,58 +28,21 @@ that is correlated with a relevant one can be confirmed: the question answered i
 network use it", not "would it be needed without the others".
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import false_discovery_control, mannwhitneyu
 
-__all__ = ["DECISION_WORDS", "Decisions", "decide", "decisions_problem", "min_models", "null_models"]
+__all__ = ["DECISION_WORDS", "Decisions", "decide"]
 
 #: The decisions, from "more important than noise" to "less important than noise".
 DECISION_WORDS = ("confirmed", "tentative", "rejected")
-
-
-def null_models(n_models):
-    """How many null networks train beside ``n_models``: half as many, rounded up."""
-    return math.ceil(n_models / 2)
 
 
 def _p_values(importances, null_importances, alternative):
     """Per attribute, the one-sided Mann-Whitney p-value of the real against the null importances."""
     p = mannwhitneyu(importances, null_importances, alternative=alternative, axis=0).pvalue
     return np.where(np.isnan(p), 1.0, p)  # every value tied: no evidence either way
-
-
-def min_models(alpha):
-    """The fewest networks with which an attribute can be confirmed (or rejected) at ``alpha``.
-
-    Examples
-    --------
-    >>> min_models(0.05)
-    5
-    """
-    n_models = 1
-    while True:
-        # The most extreme samples the test can see, without ties (as importances have none).
-        real = np.arange(1.0, n_models + 1.0)[:, None]
-        null = -np.arange(1.0, null_models(n_models) + 1.0)[:, None]
-        if _p_values(real, null, "greater")[0] < alpha:
-            return n_models
-        n_models += 1
-
-
-def decisions_problem(decisions, n_models, alpha, names):
-    """What is wrong with asking for ``decisions`` from ``n_models`` networks at ``alpha``, or None.
-
-    ``names`` says how the three settings are called (``(decisions, n_models, alpha)``).
-    """
-    if decisions and n_models is not None and n_models < min_models(alpha):
-        return (
-            f"{names[0]} needs at least {min_models(alpha)} models for any decision at {names[2]}={alpha:g}, "
-            f"got {names[1]}={n_models}: train more, or turn {names[0]} off"
-        )
-    return None
 
 
 @dataclass(frozen=True)

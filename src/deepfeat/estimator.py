@@ -19,11 +19,10 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .decisions import min_models, null_models
 from .elimination import train_eliminating
 from .errors import NoSkillWarning
 from .importance import mean_importance, ranking_table, split_half_stability
-from .settings import TrainingOptions, by_scope, combination_problem, setting
+from .settings import TrainingOptions, by_scope, combination_problem, min_models, null_models, setting
 from .tasks import CLASSIFICATION, MULTILABEL, REGRESSION
 
 # The networks compute in float32: larger magnitudes would become inf and poison training.
@@ -157,7 +156,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             If ``X`` or ``y`` is unusable (see above), ``n_features_to_select`` asks for more
             features than ``X`` has or for the confirmed ones without decisions,
             ``elimination_keep`` < 1 meets "row-l2", or ``decisions=True`` has too few
-            ``n_models`` (see :func:`deepfeat.decisions.min_models`).
+            ``n_models`` (see :func:`deepfeat.settings.min_models`).
         """
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2, **self._y_validation)
         _check_float32_range(X, "X")

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
 
-from .decisions import decisions_problem, min_models
-
 __all__ = [
     "MAX_SEED",
     "SETTINGS",
@@ -32,8 +30,11 @@ __all__ = [
     "TrainingOptions",
     "by_scope",
     "combination_problem",
+    "decisions_problem",
     "elimination_possible",
     "gate_relu",
+    "min_models",
+    "null_models",
     "rewrite_alias",
     "setting",
     "settings_class",
@@ -243,6 +244,29 @@ def rewrite_alias(how, text):
     if how == "csv-folder":  # the 2021 variable named the ranking CSV itself; its folder is what we need
         return str(Path(text).parent) if text.lower().endswith(".csv") else text
     return text
+
+
+def null_models(n_models):
+    """How many null networks train beside ``n_models`` for decisions: half as many, rounded up."""
+    return math.ceil(n_models / 2)
+
+
+def min_models(alpha):
+    """The fewest networks with which decisions (:mod:`deepfeat.decisions`) can confirm anything at ``alpha``.
+
+    The smallest p-value the one-sided Mann-Whitney test can give ``n`` real against ``k`` null
+    networks is ``1 / C(n + k, k)``, all real ones above all null ones (its exact distribution,
+    which scipy uses whenever ``k <= 8``, i.e. for every ``alpha`` above about 1e-6).
+
+    Examples
+    --------
+    >>> min_models(0.05)
+    5
+    """
+    n_models = 1
+    while 1 / math.comb(n_models + null_models(n_models), n_models) >= alpha:
+        n_models += 1
+    return n_models
 
 
 SETTINGS = (
@@ -561,6 +585,19 @@ def elimination_possible(normalization):
     be widened back to the data as loaded.
     """
     return normalization != "row-l2"
+
+
+def decisions_problem(decisions, n_models, alpha, names):
+    """What is wrong with asking for ``decisions`` from ``n_models`` networks at ``alpha``, or None.
+
+    ``names`` says how the three settings are called (``(decisions, n_models, alpha)``).
+    """
+    if decisions and n_models is not None and n_models < min_models(alpha):
+        return (
+            f"{names[0]} needs at least {min_models(alpha)} models for any decision at {names[2]}={alpha:g}, "
+            f"got {names[1]}={n_models}: train more, or turn {names[0]} off"
+        )
+    return None
 
 
 def combination_problem(values: Mapping[str, Any], name_of=lambda s: s.name):
