@@ -522,44 +522,33 @@ def auroc_table(rows):
     )
 
 
+def _real_row(label, chosen, columns, bold=False):
+    """One row of the real-data table over the runs ``chosen``."""
+    clean = sum(r["copies_confirmed"] == 0 for r in chosen)
+    low, high = clopper_pearson(clean, len(chosen))
+    share = f"{clean / len(chosen):.3f}"
+    return [
+        label,
+        len(chosen),
+        columns,
+        f"{sum(not r['at_chance'] for r in chosen)} of {len(chosen)}",
+        f"{clean} of {len(chosen)}",
+        f"{f'**{share}**' if bold else share} ({low:.3f}-{high:.3f})",
+        sum(r["copies_confirmed"] for r in chosen),
+        _cell(_mean(chosen, "copies_rejected"), 1),
+        _cell(_mean(chosen, "real_confirmed"), 1),
+        _cell(_mean(chosen, "real_rejected"), 1),
+    ]
+
+
 def real_table(rows):
     if not rows:
         return ""
     body = []
     for dataset in _order(rows, "dataset"):
         chosen = [r for r in rows if r["dataset"] == dataset]
-        clean = sum(r["copies_confirmed"] == 0 for r in chosen)
-        low, high = clopper_pearson(clean, len(chosen))
-        body.append(
-            [
-                dataset,
-                len(chosen),
-                f"{chosen[0]['n_real']} + {chosen[0]['n_copies']}",
-                f"{sum(not r['at_chance'] for r in chosen)} of {len(chosen)}",
-                f"{clean} of {len(chosen)}",
-                f"{clean / len(chosen):.3f} ({low:.3f}-{high:.3f})",
-                sum(r["copies_confirmed"] for r in chosen),
-                _cell(_mean(chosen, "copies_rejected"), 1),
-                _cell(_mean(chosen, "real_confirmed"), 1),
-                _cell(_mean(chosen, "real_rejected"), 1),
-            ]
-        )
-    clean = sum(r["copies_confirmed"] == 0 for r in rows)
-    low, high = clopper_pearson(clean, len(rows))
-    body.append(
-        [
-            "**all**",
-            len(rows),
-            "",
-            f"{sum(not r['at_chance'] for r in rows)} of {len(rows)}",
-            f"{clean} of {len(rows)}",
-            f"**{clean / len(rows):.3f}** ({low:.3f}-{high:.3f})",
-            sum(r["copies_confirmed"] for r in rows),
-            _cell(_mean(rows, "copies_rejected"), 1),
-            _cell(_mean(rows, "real_confirmed"), 1),
-            _cell(_mean(rows, "real_rejected"), 1),
-        ]
-    )
+        body.append(_real_row(dataset, chosen, f"{chosen[0]['n_real']} + {chosen[0]['n_copies']}"))
+    body.append(_real_row("**all**", rows, "", bold=True))
     header = [
         "dataset",
         "runs (seeds)",
@@ -579,38 +568,30 @@ def real_table(rows):
     )
 
 
+def _shuffled_row(label, chosen, columns, bold=False):
+    """One row of the shuffled-label table over the runs ``chosen``."""
+    confirmed = sum(r["confirmed"] for r in chosen)
+    return [
+        label,
+        columns,
+        len(chosen),
+        f"{sum(r['at_chance'] for r in chosen)} of {len(chosen)}",
+        _cell(_mean(chosen, "val_auroc")),
+        f"**{confirmed}**" if bold else confirmed,
+        sum(r["raw_confirmed"] for r in chosen),
+        f"{sum(r['raw_confirmed'] > 0 for r in chosen)} of {len(chosen)}",
+        sum(r["raw_rejected"] for r in chosen),
+    ]
+
+
 def shuffled_table(rows):
     if not rows:
         return ""
     body = []
     for dataset in _order(rows, "dataset"):
         chosen = [r for r in rows if r["dataset"] == dataset]
-        body.append(
-            [
-                dataset,
-                chosen[0]["n_features"],
-                len(chosen),
-                f"{sum(r['at_chance'] for r in chosen)} of {len(chosen)}",
-                _cell(_mean(chosen, "val_auroc")),
-                sum(r["confirmed"] for r in chosen),
-                sum(r["raw_confirmed"] for r in chosen),
-                f"{sum(r['raw_confirmed'] > 0 for r in chosen)} of {len(chosen)}",
-                sum(r["raw_rejected"] for r in chosen),
-            ]
-        )
-    body.append(
-        [
-            "**all**",
-            "",
-            len(rows),
-            f"{sum(r['at_chance'] for r in rows)} of {len(rows)}",
-            _cell(_mean(rows, "val_auroc")),
-            f"**{sum(r['confirmed'] for r in rows)}**",
-            sum(r["raw_confirmed"] for r in rows),
-            f"{sum(r['raw_confirmed'] > 0 for r in rows)} of {len(rows)}",
-            sum(r["raw_rejected"] for r in rows),
-        ]
-    )
+        body.append(_shuffled_row(dataset, chosen, chosen[0]["n_features"]))
+    body.append(_shuffled_row("**all**", rows, "", bold=True))
     header = [
         "data",
         "columns",
