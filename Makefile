@@ -10,7 +10,7 @@ STAMP = $(VENV)/.installed
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test clean data lint-docker test-docker bench-speed bench-quality bench-ring bench-decisions
+.PHONY: help install run test clean data lint-docker test-docker bench-speed bench-quality bench-ring bench-decisions bench-encoders
 
 help:
 	@echo "make run            install if needed, then train and rank (asks how many models)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-quality  run benchmarks/quality.py"
 	@echo "make bench-ring     run benchmarks/ring_learnability.py"
 	@echo "make bench-decisions run benchmarks/decisions.py (confirmed/tentative/rejected against Boruta)"
+	@echo "make bench-encoders run benchmarks/encoders.py (categorical, missing cells, piecewise against a forest)"
 	@echo "make clean          remove $(VENV) and caches (keeps ExpOutput/ and Models/)"
 
 $(STAMP): pyproject.toml
@@ -81,6 +82,9 @@ bench-ring: $(STAMP)
 
 bench-decisions: $(STAMP)
 	$(BIN)/python benchmarks/decisions.py
+
+bench-encoders: $(STAMP)
+	$(BIN)/python benchmarks/encoders.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info

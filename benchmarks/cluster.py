@@ -271,10 +271,11 @@ def submit_wait(client, fn, *args):
 
 def ship_group(X, Y, task):
     """Train one group on a worker from the scattered data, as joblib's Dask backend runs ``deepfeat.parallel``'s."""
+    from deepfeat.encoding import EncodingLayout
     from deepfeat.parallel import train_group
     from deepfeat.training import TrainingData
 
-    return train_group(replace(task, data=TrainingData(X, Y)))
+    return train_group(replace(task, data=TrainingData.of(X, Y, EncodingLayout.plain(X.shape[1]))))
 
 
 def first_tasks(X, Y, task, other):
@@ -283,13 +284,14 @@ def first_tasks(X, Y, task, other):
     fresh worker imports TensorFlow (through ``deepfeat``)."""
     entered = time.time()
     loaded = "tensorflow" in sys.modules
+    from deepfeat.encoding import EncodingLayout
     from deepfeat.parallel import train_group
     from deepfeat.training import TrainingData
 
     seconds = []
     for t in (task, task, other):
         start = time.perf_counter()
-        train_group(replace(t, data=TrainingData(X, Y)))
+        train_group(replace(t, data=TrainingData.of(X, Y, EncodingLayout.plain(X.shape[1]))))
         seconds.append(time.perf_counter() - start)
     return {"entered_at": entered, "tensorflow_on_entry": loaded, "groups_s": seconds}
 
@@ -297,6 +299,7 @@ def first_tasks(X, Y, task, other):
 def timed_group(X, Y, task):
     """Train one group where this runs (a worker, or here) with the kept trainer of ``train_group``;
     its wall and CPU seconds, the end time of every epoch, and the result."""
+    from deepfeat.encoding import EncodingLayout
     from deepfeat.parallel import train_group
     from deepfeat.training import TrainingData, TrainingHooks
 
@@ -309,7 +312,7 @@ def timed_group(X, Y, task):
 
     clock = Clock()
     entered, start, cpu = time.time(), time.perf_counter(), time.process_time()
-    result = train_group(replace(task, data=TrainingData(X, Y)), clock)
+    result = train_group(replace(task, data=TrainingData.of(X, Y, EncodingLayout.plain(X.shape[1]))), clock)
     return {
         "entered_at": entered,  # the clock all processes of this machine share
         "left_at": time.time(),
@@ -341,7 +344,7 @@ def group_tasks(X, y, n_models, options, group):
     from deepfeat.training import TrainingData
 
     plan = plan_ensemble(X, y, n_models, options, SEED)
-    data = TrainingData.of(plan.scaling.rows(X), plan.target.values)
+    data = TrainingData.of(plan.encoding.rows(X), plan.target.values, plan.encoding.layout)
     return [
         plan.group_task(data, options, CLASSIFICATION, first, min(first + group, n_models))
         for first in range(0, n_models, group)
@@ -575,7 +578,7 @@ def wide(client, spec, n_workers):
         options = options_for(spec["wide_epochs"])
         n = spec["wide_models"]
         plan_s, plan = timed(plan_ensemble, X, y, n, options, SEED)
-        data = TrainingData.of(plan.scaling.rows(X), plan.target.values)
+        data = TrainingData.of(plan.encoding.rows(X), plan.target.values, plan.encoding.layout)
         task = plan.group_task(data, options, CLASSIFICATION, 0, n)
         shipped = replace(task, data=None)
         scatter, (fx, fy) = scatter_cost(client, data, spec["scatter_repeats"])
@@ -600,9 +603,7 @@ def wide(client, spec, n_workers):
                     mine["identical"] = identical
                     entry["local"].append(mine)
                     log(f"  {columns:,} columns: the same group here {mine['seconds']:.1f} s")
-            predict_s, _ = timed(
-                predict_outputs, result.best, plan.scaling.shift, plan.scaling.scale, plan.scaling.rows(X), _spec(task)
-            )
+            predict_s, _ = timed(predict_outputs, result.best, plan.encoding, plan.encoding.rows(X), _spec(task))
             entry["plan_s"], entry["predict_s"] = plan_s, predict_s
             entry["n_train"], entry["n_val"] = plan.train_index.shape[1], plan.val_index.shape[1]
             del result

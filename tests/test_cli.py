@@ -176,7 +176,12 @@ def test_cleveland_through_data_and_attribute_file(workdir, monkeypatch, capsys)
     )
     assert cli.main(["-q"]) == 0
     out = capsys.readouterr().out
-    assert "297 rows, 13 attributes, 5 classes (6 rows with missing values dropped)" in out
+    assert "303 rows, 13 attributes (2 with missing cells, imputed: ca, thal), 5 classes" in out
+    monkeypatch.setenv("MISSING", "drop")
+    monkeypatch.setenv("CATEGORICAL", "cp,thal")
+    assert cli.main(["-q"]) == 0
+    out = capsys.readouterr().out
+    assert "297 rows, 13 attributes (2 categorical: cp, thal), 5 classes (6 rows with missing values dropped)" in out
     assert "\n  models " not in out  # SAVE_MODELS off: no models to point at
     logs = json.loads((workdir / "Models/logs_2.json").read_text())
     assert {"output_class_4_precision", "val_output_class_4_recall"} <= set(logs["1"])

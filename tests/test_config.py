@@ -263,19 +263,19 @@ def test_parse_n_models_rejects(text, message):
 
 
 def test_the_library_implements_exactly_the_specified_choices():
+    from deepfeat.encoding import fit_encoding
     from deepfeat.ensemble import TRAINERS, plan_splits
     from deepfeat.network import GATE_INITS
-    from deepfeat.preprocessing import fit_scaling
 
     assert tuple(GATE_INITS) == setting("importance_init").choices
     assert tuple(TRAINERS) == setting("trainer").choices
     X, strata = np.arange(24.0).reshape(8, 3), np.arange(8) % 2
     for method in setting("normalization").choices:
-        fit_scaling(method, X, [np.arange(4)])
+        fit_encoding(method, X, [np.arange(4)])
     for how in setting("validation_split").choices:
         plan_splits(strata, 8, 0.5, how, 0, [1, 2])
     with pytest.raises(ValueError, match="'zscore' must be one of: standard, column-l2, row-l2, none"):
-        fit_scaling("zscore", X, [np.arange(4)])
+        fit_encoding("zscore", X, [np.arange(4)])
 
 
 # --- .env lines that cannot be read, and names that are nearly settings ------------------

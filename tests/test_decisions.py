@@ -62,7 +62,7 @@ def test_fewest_models_for_a_decision(alpha, needed):
 def test_a_null_model_learns_its_splits_targets_shuffled_within_each_split():
     X, y = load_wine(return_X_y=True)
     plan = plan_ensemble(X, y, 2, TrainingOptions(), seed=4, null_models=2)
-    data = TrainingData.of(X, plan.target.values)
+    data = TrainingData.of(X, plan.target.values, plan.encoding.layout)
     group = plan.group_task(data, TrainingOptions(), None, 0, 4)
     assert group.nulls == (False, False, True, True)
     np.testing.assert_array_equal(group.target_rows(0), np.arange(len(X)))
@@ -82,7 +82,7 @@ def test_null_models_leave_the_models_unchanged():
         np.testing.assert_allclose(with_nulls.params[name], value, rtol=0, atol=1e-6, err_msg=name)
     assert alone.null_importances is None and with_nulls.null_importances.shape == (2, X.shape[1])
     assert len(with_nulls.records) == 2 and len(with_nulls.train_index) == 2
-    assert with_nulls.scaling.shift.shape == (2, X.shape[1])
+    assert with_nulls.encoding.shift.shape == (2, X.shape[1])
 
 
 def test_both_trainers_train_the_same_null_models():

@@ -12,6 +12,7 @@ from deepfeat import DeepFeatureImportance, elimination
 from deepfeat.checkpoint import CheckpointMismatch, RunCheckpoint
 from deepfeat.data import load_dataset
 from deepfeat.elimination import EliminationResult, round_sizes, train_eliminating
+from deepfeat.encoding import EncodingLayout
 from deepfeat.ensemble import TrainingOptions, train_ensemble
 from deepfeat.training import Interrupted, StopRequest
 
@@ -58,12 +59,12 @@ def test_scores_rank_a_later_round_above_every_earlier_one():
     # Round 0 saw attributes 0..3, round 1 kept 3 and 1 (in that order).
     first = _Ensemble(np.array([[0.1, 0.4, 0.2, 0.3], [0.3, 0.3, 0.1, 0.3]]))
     second = _Ensemble(np.array([[0.8, 0.2], [0.1, 0.9]]))
-    result = EliminationResult([(np.arange(4), first), (np.array([3, 1]), second)], 4)
+    result = EliminationResult([(np.arange(4), first), (np.array([3, 1]), second)], 4, EncodingLayout.plain(4))
     expected = np.array([[0.1, 1.2, 0.2, 1.8], [0.3, 1.9, 0.1, 1.1]])
     np.testing.assert_allclose(result.importances, expected / expected.sum(axis=1, keepdims=True))
     assert result.rounds_survived.tolist() == [1, 2, 1, 2]
     assert len(result.records) == 4
-    single = EliminationResult([(np.arange(4), first)], 4)
+    single = EliminationResult([(np.arange(4), first)], 4, EncodingLayout.plain(4))
     assert single.importances is first.importances
 
 

@@ -43,7 +43,7 @@ def test_repeated_predictions_trace_the_network_once(fitted, wine):
     X, _ = wine
     for rows in (1, 7, 50, len(X)):
         fitted.predict_proba(X[:rows])
-    assert _predictor(fitted.ensemble_.spec).experimental_get_tracing_count() == 1
+    assert _predictor(fitted.ensemble_.spec, fitted.ensemble_.encoding.layout).experimental_get_tracing_count() == 1
     proba = fitted.predict_proba(X)
     order = np.random.default_rng(0).permutation(len(X))
     np.testing.assert_array_equal(fitted.predict_proba(X.iloc[order]), proba[order])  # bit for bit
@@ -180,7 +180,8 @@ def test_invalid_parameters_are_named(params, bad):
     [
         (np.zeros((4, 2)), [0, 0, 0, 0], "only one class"),
         (scipy.sparse.csr_matrix(np.eye(4)), [0, 1, 0, 1], "dense data is required"),
-        (np.array([[0.0, np.nan], [1.0, 1.0]]), [0, 1], "NaN"),
+        (np.array([[0.0, np.nan], [1.0, np.nan]]), [0, 1], "'x1' is missing in every row"),
+        (np.array([[0.0, np.inf], [1.0, 1.0]]), [0, 1], "infinity"),
         (np.array([[0.0, 1e300], [1.0, 1.0]]), [0, 1], "float32 range"),
         (np.zeros((1, 2)), [0], "minimum of 2"),
         (np.zeros((4, 2)), [0.5, 1.5, 0.5, 2.5], "Unknown label type"),
@@ -201,7 +202,7 @@ def test_defaults_match_the_runner_settings():
     """The estimator's knobs are the runner's settings: same names, same defaults."""
     params = DeepFeatureImportance().get_params()
     settings = Settings(data_file=Path("unused.csv"))
-    shared = set(params) - {"n_models", "n_features_to_select", "threshold", "random_state"}
+    shared = set(params) - {"n_models", "n_features_to_select", "threshold", "categorical_features", "random_state"}
     assert shared <= {f.name for f in fields(Settings)}
     assert {name: params[name] for name in shared} == {name: getattr(settings, name) for name in shared}
     built = estimator_for(Settings(data_file=Path("unused.csv"), seed=7, learning_rate=0.01), 3).get_params()

@@ -55,7 +55,7 @@ def test_network_has_the_papers_layers():
 
 def test_built_in_normalisation_takes_raw_attributes(tmp_path):
     shift, scale = np.array([10.0, -1.0], "float32"), np.array([2.0, 4.0], "float32")
-    model = build_network(2, 2, TrainingOptions(), shift=shift, scale=scale, row_l2=True)
+    model = build_network(2, 2, TrainingOptions(), encoding={"shift": shift, "scale": scale}, row_l2=True)
     x = np.array([[3.0, 4.0]], dtype="float32")
     unit = x / 5.0
     np.testing.assert_allclose(model.get_layer("normalization")(unit).numpy(), (unit - shift) / scale, rtol=1e-6)

@@ -28,7 +28,11 @@ def _group(X, y, n_models, options, seed=3, models=None):
     plan = plan_ensemble(X, y, n_models, options, seed)
     first, last = (0, n_models) if models is None else models
     return plan.group_task(
-        TrainingData.of(plan.scaling.rows(X), plan.target.values), options, CLASSIFICATION, first, last
+        TrainingData.of(plan.encoding.rows(X), plan.target.values, plan.encoding.layout),
+        options,
+        CLASSIFICATION,
+        first,
+        last,
     )
 
 

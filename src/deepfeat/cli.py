@@ -226,7 +226,7 @@ def _train(settings, dataset, quiet, signals):
         signals.checkpoint = checkpoint
         print(
             f"Training {n_models} model(s) on {dataset.source}: {dataset.X.shape[0]} rows, "
-            f"{dataset.X.shape[1]} attributes, {_target_text(dataset)}"
+            f"{dataset.X.shape[1]} attributes{_encoding_text(dataset, settings)}, {_target_text(dataset)}"
             + (f" ({dataset.n_dropped} rows with missing values dropped)" if dataset.n_dropped else "")
         )
         if settings.decisions:
@@ -241,6 +241,19 @@ def _train(settings, dataset, quiet, signals):
             )
     _print_result(result)
     return 0
+
+
+def _encoding_text(dataset, settings):
+    """What the encoders do beyond the paper's numbers, e.g. `` (2 categorical: cp, thal; 1 with missing cells)``."""
+    parts = []
+    for what, columns in (("categorical", dataset.categorical), ("with missing cells, imputed", dataset.missing)):
+        names = [name for name, on in zip(dataset.feature_names, columns) if on]
+        if names:
+            more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
+            parts.append(f"{len(names)} {what}: {', '.join(names[:_SHOWN_NAMES])}{more}")
+    if settings.numeric_encoding == "piecewise":
+        parts.append(f"numeric ones in {settings.piecewise_bins} piecewise-linear bins")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _data_warnings(dataset, normalization):

@@ -8,9 +8,11 @@ which reads numbers as Python's ``float`` does; any other file is read row by ro
 that every error can name the file, the row (its line number in the file) and the column.
 That reader streams the file, each row's attribute values going straight into a
 preallocated float array, so that loading takes a few times the file's size in memory.
-Rows with a missing attribute value (``?`` or an empty cell) are dropped; a missing label
-is an error. Text is UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
-mark, or else read as Latin-1; lines may end in LF, CRLF or CR.
+A missing attribute cell (``?``, an empty cell, ``NA``, ``nan``, ``null``) is read as NaN (what
+becomes of it is :meth:`Dataset.without_missing` or the encoders' imputation); an attribute
+column holding any other text is categorical, its cells read as the codes 0, 1, ... of its
+levels in sorted order. A missing label is an error. Text is UTF-8 (with or without a
+byte-order mark), UTF-16 with a byte-order mark, or else read as Latin-1; lines may end in LF, CRLF or CR.
 
 The label columns are read as the task asks (:func:`choose_task` picks one for ``"auto"``):
 class labels, one number per row (regression), or several two-valued columns (multi-label).
@@ -21,7 +23,7 @@ import csv
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from numbers import Integral
 from pathlib import Path
@@ -34,9 +36,10 @@ __all__ = ["Dataset", "load_dataset"]
 
 logger = logging.getLogger(__name__)
 
-MISSING_MARKERS = ("", "?")
+MISSING_MARKERS = ("", "?", "nan", "na", "n/a", "null")
 # A label cell that is one of these (any case) is missing too: it names no class or number.
-MISSING_LABELS = (*MISSING_MARKERS, "nan", "na", "n/a", "null", "none")
+# ("none" can be an attribute's level, such as a smoking status.)
+MISSING_LABELS = (*MISSING_MARKERS, "none")
 #: ``TASK=auto`` treats whole-number labels as classes when there are at most this many.
 AUTO_MAX_CLASSES = 20
 TASK_NAMES = ("classification", "regression", "multilabel")
@@ -54,12 +57,12 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A loaded dataset, rows with missing attribute values removed.
+    """A loaded dataset.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), dtype float64
-        Attribute values, all finite.
+        Attribute values: finite numbers, a text column's level codes, NaN for a missing cell.
     y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         The target, as ``task`` reads it: class labels (int64 when every label is a whole
         number, else str objects); float64 numbers (regression); 0/1 int64, one column per
@@ -71,13 +74,23 @@ class Dataset:
     source : str
         Path of the data file.
     n_dropped : int
-        Number of rows dropped because they had a missing value.
+        Number of rows dropped because they had a missing value (see :meth:`without_missing`).
     task : str
         ``"classification"``, ``"regression"`` or ``"multilabel"``.
     task_reason : str
         Why: the rule of :func:`choose_task` that applied, or that the task was asked for.
     positive_values : tuple of str
         Multi-label: each label column's value that counts as 1; empty otherwise.
+    levels : tuple
+        Per attribute, None for a numeric column, or the sorted levels (str) of a text
+        column, whose cells ``X`` holds as their positions in it.
+    columns : tuple of str
+        Every column's name, in file order (attributes and labels).
+    lines : ndarray of int
+        Each row's line number in the file.
+    categorical : ndarray of bool or None
+        Per attribute, whether it is categorical: the text columns, and those named to
+        :meth:`with_categorical`. None means the text columns.
     """
 
     X: np.ndarray
@@ -89,11 +102,98 @@ class Dataset:
     task: str = "classification"
     task_reason: str = ""
     positive_values: tuple[str, ...] = ()
+    levels: tuple = ()
+    columns: tuple[str, ...] = ()
+    lines: np.ndarray | None = None
+    categorical: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.categorical is None:
+            object.__setattr__(self, "categorical", self.text_columns)
 
     @property
     def label_name(self):
         """The label column's name (the names, comma-separated, for multi-label)."""
         return ", ".join(self.label_names)
+
+    @property
+    def text_columns(self):
+        """Per attribute, whether it holds text (and so is categorical whatever is asked)."""
+        return np.array([levels is not None for levels in self.levels], dtype=bool)
+
+    @property
+    def missing(self):
+        """Per attribute, whether it has a missing cell."""
+        return np.isnan(self.X).any(axis=0)
+
+    def with_categorical(self, asked, what="CATEGORICAL"):
+        """This dataset with the attribute columns ``asked`` categorical too.
+
+        Parameters
+        ----------
+        asked : str, int, sequence of them, or None
+            Column names or 0-based column indices of the file (as ``LABEL_COLUMN``).
+        what : str
+            The setting's name, for the error.
+
+        Raises
+        ------
+        DataError
+            If one is not a column, or is a label column.
+        """
+        if asked is None:
+            return self
+        mask = self.categorical.copy()
+        for column in asked if isinstance(asked, tuple | list) else (asked,):
+            if isinstance(column, int):
+                if not 0 <= column < len(self.columns):
+                    raise DataError(
+                        f"{self.source}: {what} names column index {column}, but the file has columns 0 to "
+                        f"{len(self.columns) - 1}"
+                    )
+                name = self.columns[column]
+            else:
+                name = column
+                if name not in self.columns:
+                    raise DataError(
+                        f"{self.source}: {what} names {name!r}, which is not a column "
+                        f"(columns: {', '.join(self.columns)})"
+                    )
+            if name in self.label_names:
+                raise DataError(
+                    f"{self.source}: {what} names {name!r}, the label column; only attributes can be categorical"
+                )
+            mask[self.feature_names.index(name)] = True
+        return replace(self, categorical=mask)
+
+    def without_missing(self):
+        """This dataset without its rows that have a missing attribute cell (``MISSING=drop``, the paper's way).
+
+        Raises
+        ------
+        DataError
+            If every row has one.
+        """
+        kept = ~np.isnan(self.X).any(axis=1)
+        if kept.all():
+            return self
+        if not kept.any():
+            raise DataError(f"{self.source}: all {len(self.X)} data rows have missing values ('?' or empty)")
+        dropped = self.lines[~kept]
+        shown = ", ".join(str(line) for line in dropped[:_ROWS_LOGGED]) + (
+            ", ..." if len(dropped) > _ROWS_LOGGED else ""
+        )
+        logger.info(
+            "%s: dropped %d of %d rows with missing values (rows %s)", self.source, len(dropped), len(kept), shown
+        )
+        if self.task != "regression" and len(np.unique(self.y[kept], axis=0)) < 2:
+            raise DataError(
+                f"{self.source}: MISSING=drop leaves {kept.sum()} of {len(kept)} rows, all of one class; "
+                "at least two classes are needed: set MISSING=impute to keep the rows"
+            )
+        return replace(
+            self, X=self.X[kept], y=self.y[kept], n_dropped=self.n_dropped + len(dropped), lines=self.lines[kept]
+        )
 
 
 @dataclass(frozen=True)
@@ -104,12 +204,12 @@ class _Row:
 
 @dataclass(frozen=True)
 class _Table:
-    """The rows of a data file that have every attribute value, as read by :func:`_read_table`."""
+    """The rows of a data file, as read by :func:`_read_table`."""
 
-    X: np.ndarray
+    X: np.ndarray  # NaN for a missing cell, a text column's level codes
     labels: list  # per label column, its stripped cells
     lines: np.ndarray  # each row's line number
-    n_rows: int  # data rows in the file, dropped ones included
+    levels: tuple = ()  # per attribute, None or a text column's sorted levels; () when none has text
 
 
 def load_dataset(data_file, attribute_file=None, label_column=None, task="auto") -> Dataset:
@@ -181,10 +281,13 @@ def load_dataset(data_file, attribute_file=None, label_column=None, task="auto")
         feature_names=tuple(names[i] for i in attribute_indices),
         label_names=label_names,
         source=source,
-        n_dropped=table.n_rows - len(table.lines),
+        n_dropped=0,
         task=task,
         task_reason=reason,
         positive_values=positive,
+        levels=table.levels or (None,) * len(attribute_indices),
+        columns=tuple(names),
+        lines=table.lines,
     )
 
 
@@ -413,21 +516,22 @@ def _read_plain_table(path, encoding, skip, n_columns, attribute_indices, label_
         return None
     if len(X) != n_rows or not -FLOAT32_MAX <= X.min() <= X.max() <= FLOAT32_MAX:  # NaN fails too
         return None
-    return _Table(X=X, labels=labels, lines=np.arange(skip + 1, skip + 1 + n_rows), n_rows=n_rows)
+    return _Table(X=X, labels=labels, lines=np.arange(skip + 1, skip + 1 + n_rows))
 
 
 def _read_table(rows, names, attribute_indices, label_indices, capacity, source) -> _Table:
     """Read the data rows into a float array, row by row; the first problem found is raised.
 
     A row of the wrong length is an error at once. Missing labels are collected over the whole
-    file and refused together; a row missing an attribute value is dropped; the first value that
-    is not a usable number is refused once the file is known to have neither.
+    file and refused together; a missing attribute cell is NaN; a cell holding other text makes
+    its column categorical; the first number out of range is refused once the file is known to
+    have no missing label.
     """
     X = np.empty((capacity, len(attribute_indices)))
     lines = np.empty(capacity, dtype=np.int64)
     labels = [[] for _ in label_indices]
     missing_labels = {index: [] for index in label_indices}
-    dropped = []
+    texts = {}  # attribute position -> {row: text} for the cells that are no number
     bad_value = None  # the message about the first unusable value, raised at the end
     n_rows = kept = 0
     for row in rows:
@@ -443,17 +547,9 @@ def _read_table(rows, names, attribute_indices, label_indices, capacity, source)
             continue
         try:
             values = [float(cells[i]) for i in attribute_indices]
-        except ValueError:  # a missing value drops the row; anything else is refused
-            if any(cells[i].strip() in MISSING_MARKERS for i in attribute_indices):
-                dropped.append(row.line)
-                continue
-            bad_value = next(
-                f"{source}: row {row.line}, column {names[i]!r}: {cells[i].strip()!r} is not a number"
-                for i in attribute_indices
-                if _as_float(cells[i]) is None
-            )
-            continue
-        if not all(-FLOAT32_MAX <= value <= FLOAT32_MAX for value in values):  # also false for NaN
+        except ValueError:  # a missing cell is NaN; other text goes to its column's levels
+            values = [_attribute_value(cells[i], position, kept, texts) for position, i in enumerate(attribute_indices)]
+        if not all(-FLOAT32_MAX <= value <= FLOAT32_MAX for value in values if value == value):  # NaN: missing
             bad_value = _out_of_range(row, values, attribute_indices, names, source)
             continue
         if kept == len(lines):  # more lines than counted (a file mixing CR and LF endings)
@@ -468,16 +564,40 @@ def _read_table(rows, names, attribute_indices, label_indices, capacity, source)
     _check_labels_present(missing_labels, n_rows, names, source)
     if bad_value is not None:
         raise DataError(bad_value)
-    if not kept:
-        raise DataError(f"{source}: all {n_rows} data rows have missing values ('?' or empty)")
-    if dropped:
-        shown = ", ".join(str(line) for line in dropped[:_ROWS_LOGGED])
-        more = ", ..." if len(dropped) > _ROWS_LOGGED else ""
-        logger.info(
-            "%s: dropped %d of %d rows with missing values (rows %s%s)", source, len(dropped), n_rows, shown, more
-        )
     # Leading rows of a C-ordered array: a view, not a copy of the whole table.
-    return _Table(X=X[:kept], labels=labels, lines=lines[:kept], n_rows=n_rows)
+    X = X[:kept]
+    levels = tuple(
+        _text_levels(X, position, texts[position]) if position in texts else None for position in range(X.shape[1])
+    )
+    return _Table(X=X, labels=labels, lines=lines[:kept], levels=levels if texts else ())
+
+
+def _attribute_value(cell, position, row, texts):
+    """A cell's number; NaN for a missing cell, or for text, which is kept in ``texts``."""
+    number = _as_float(cell)
+    if number is not None:
+        return number
+    text = cell.strip()
+    if text.lower() not in MISSING_MARKERS:
+        texts.setdefault(position, {})[row] = text
+    return math.nan
+
+
+def _text_levels(X, position, texts):
+    """Turn the column ``position`` of ``X``, whose cells ``texts`` (by row) hold text, into level codes.
+
+    Its numbers count as text too (``1.5`` is the level ``"1.5"``); the levels, sorted, are returned.
+    """
+    column = X[:, position]
+    cells = {row: text for row, text in texts.items()}
+    for row in np.flatnonzero(~np.isnan(column)):
+        cells[int(row)] = f"{column[row]:g}"
+    levels = sorted(set(cells.values()))
+    code = {level: i for i, level in enumerate(levels)}
+    column[:] = math.nan
+    for row, text in cells.items():
+        column[row] = code[text]
+    return tuple(levels)
 
 
 def _check_labels_present(missing_labels, n_rows, names, source) -> None:
@@ -493,7 +613,7 @@ def _check_labels_present(missing_labels, n_rows, names, source) -> None:
 
 def _out_of_range(row, values, indices, names, source) -> str:
     """The message about the first of ``values`` (read from ``row``) that is not finite or too large."""
-    value, i = next((v, i) for v, i in zip(values, indices) if not -FLOAT32_MAX <= v <= FLOAT32_MAX)
+    value, i = next((v, i) for v, i in zip(values, indices) if v == v and not -FLOAT32_MAX <= v <= FLOAT32_MAX)
     where = f"{source}: row {row.line}, column {names[i]!r}: {row.cells[i].strip()!r}"
     if not math.isfinite(value):
         return f"{where} is not a finite number"

@@ -22,10 +22,9 @@ import numpy as np
 
 from .checkpoint import CheckpointMismatch
 from .decisions import decide
-from .ensemble import train_ensemble
+from .ensemble import input_layout, train_ensemble
 from .importance import mean_importance
 from .network import network_spec
-from .preprocessing import InputScaling
 from .settings import combination_problem
 from .tasks import CLASSIFICATION
 
@@ -71,10 +70,13 @@ class EliminationResult:
         the round before first) each round trained on, and its ensemble.
     n_features : int
         Number of attributes of the data.
+    layout : deepfeat.encoding.EncodingLayout
+        Which network inputs each attribute of the data becomes.
     """
 
     rounds: list
     n_features: int
+    layout: object
 
     @property
     def features(self):
@@ -124,27 +126,35 @@ class EliminationResult:
     def final_ensemble(self):
         """The last round's ensemble, taking every attribute: the dropped ones get zero weights.
 
-        A dropped attribute's weights (every weight with an attribute axis: its gate and its
-        first-layer row) and its shift are 0 and its scale 1, so the networks compute exactly
+        A dropped attribute's weights (every weight with an attribute or input axis: its gate
+        and its block's first-layer rows) are 0 and its inputs 0 (see
+        :meth:`deepfeat.encoding.InputEncoding.widened`), so the networks compute exactly
         what the last round's did and can be used (and saved) on the data as loaded.
         """
         features, result = self.rounds[-1]
         if len(features) == self.n_features:
             return result
         n_models = len(result.records)
+        inputs = self.layout.positions(result.encoding.layout, features)["inputs"]
         params = dict(result.params)
-        for name, axis in result.spec.feature_axes.items():
-            value = np.moveaxis(params[name], 1 + axis, 1)
-            wide = np.zeros((n_models, self.n_features, *value.shape[2:]), dtype=value.dtype)
-            wide[:, features] = value
-            params[name] = np.moveaxis(wide, 1, 1 + axis)
-        shift = np.zeros((n_models, self.n_features), dtype=result.scaling.shift.dtype)
-        scale = np.ones((n_models, self.n_features), dtype=result.scaling.scale.dtype)
-        shift[:, features], scale[:, features] = result.scaling.shift, result.scaling.scale
+        for axes, index, size in (
+            (result.spec.feature_axes, features, self.n_features),
+            (result.spec.input_axes, inputs, self.layout.n_inputs),
+        ):
+            for name, axis in axes.items():
+                value = np.moveaxis(params[name], 1 + axis, 1)
+                wide = np.zeros((n_models, size, *value.shape[2:]), dtype=value.dtype)
+                wide[:, index] = value
+                params[name] = np.moveaxis(wide, 1, 1 + axis)
         spec = network_spec(
-            self.n_features, result.spec.layers[-1].units, result.options, result.task.output_activation
+            self.n_features,
+            result.spec.layers[-1].units,
+            result.options,
+            result.task.output_activation,
+            self.layout.blocks,
         )
-        return replace(result, params=params, scaling=InputScaling(result.scaling.row_l2, shift, scale), spec=spec)
+        encoding = result.encoding.widened(self.layout, features)
+        return replace(result, params=params, encoding=encoding, spec=spec)
 
 
 def train_eliminating(
@@ -161,12 +171,13 @@ def train_eliminating(
     stop=None,
     n_jobs=None,
     null_models=0,
+    categorical=None,
 ):
     """Train an ensemble per round of recursive elimination (see the module's description).
 
     Parameters
     ----------
-    X, y, n_models, options, seed, task, stop, n_jobs
+    X, y, n_models, options, seed, task, stop, n_jobs, categorical
         As for :func:`deepfeat.ensemble.train_ensemble`; round ``r`` uses the seed
         ``seed + ROUND_SEED_STRIDE * r``.
     keep : float
@@ -226,9 +237,10 @@ def train_eliminating(
             stop=stop,
             n_jobs=n_jobs,
             null_models=counts[r] - n_models,
+            categorical=None if categorical is None else np.asarray(categorical, bool)[features],
         )
         rounds.append((features, result))
-    return EliminationResult(rounds, X.shape[1])
+    return EliminationResult(rounds, X.shape[1], input_layout(X, options, categorical))
 
 
 def _round_progress(progress, before, total):

@@ -16,11 +16,12 @@ from dataclasses import dataclass, fields
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .encoding import EncodingLayout, InputEncoding, fit_encoding
 from .errors import TrainingError
 from .model import build_network, set_network_weights
 from .network import network_spec
 from .parallel import TRAINERS, make_trainer, parallel_workers, train_group, train_in_parallel
-from .preprocessing import InputScaling, TargetScaling, fit_scaling
+from .preprocessing import TargetScaling
 from .settings import TrainingOptions, setting
 from .stacked import bytes_per_model, predict_outputs
 from .tasks import CLASSIFICATION
@@ -33,6 +34,7 @@ __all__ = [
     "TrainingOptions",
     "fingerprint",
     "group_size",
+    "input_layout",
     "make_trainer",
     "normalise_rows",
     "plan_ensemble",
@@ -51,8 +53,8 @@ class EnsembleResult:
     ----------
     params : dict of str to ndarray
         Stacked weights, model axis first (see :func:`deepfeat.network.network_spec`).
-    scaling : InputScaling
-        The input normalisation of each model.
+    encoding : InputEncoding
+        How each model encodes and scales the attributes into its inputs.
     target_scaling : TargetScaling
         What each model's outputs stand for in the target's units.
     options : TrainingOptions
@@ -75,7 +77,7 @@ class EnsembleResult:
     """
 
     params: dict
-    scaling: InputScaling
+    encoding: InputEncoding
     target_scaling: TargetScaling
     options: object
     task: object
@@ -100,7 +102,7 @@ class EnsembleResult:
 
         For classification these are the sigmoid heads' outputs, for regression the predicted targets.
         """
-        outputs = predict_outputs(self.params, self.scaling.shift, self.scaling.scale, self.scaling.rows(X), self.spec)
+        outputs = predict_outputs(self.params, self.encoding, self.encoding.rows(X), self.spec)
         return outputs if self.target_scaling.is_identity else self.target_scaling.to_target(outputs)
 
     def keras_model(self, i):
@@ -112,13 +114,13 @@ class EnsembleResult:
             else {"target_shift": target.output_shift()[i], "target_scale": target.output_scale()[i]}
         )
         model = build_network(
-            spec.layers[0].units,
+            spec.n_attributes,
             spec.layers[-1].units,
             self.options,
             task=self.task,
-            shift=self.scaling.shift[i],
-            scale=self.scaling.scale[i],
-            row_l2=self.scaling.row_l2,
+            layout=self.encoding.layout,
+            encoding=self.encoding.model(i),
+            row_l2=self.encoding.row_l2,
             **units,
         )
         set_network_weights(model, {name: value[i] for name, value in self.params.items()}, spec)
@@ -184,7 +186,7 @@ class EnsemblePlan:
         its seed (see :func:`deepfeat.training.model_streams`).
     train_index, val_index : ndarray of shape (n_models, n_train) and (n_models, n_val)
         Each model's training and validation rows.
-    scaling : InputScaling
+    encoding : InputEncoding
     target : deepfeat.tasks.Target
     target_scaling : TargetScaling
     n_null : int
@@ -194,7 +196,7 @@ class EnsemblePlan:
     seeds: list
     train_index: np.ndarray
     val_index: np.ndarray
-    scaling: InputScaling
+    encoding: InputEncoding
     target: object
     target_scaling: TargetScaling
     n_null: int = 0
@@ -208,8 +210,7 @@ class EnsemblePlan:
             task,
             tuple(range(first, last)),
             tuple(self.seeds[models]),
-            self.scaling.shift[models],
-            self.scaling.scale[models],
+            self.encoding.subset(models).params,
             self.target_scaling.shift[models],
             self.target_scaling.scale[models],
             self.train_index[models],
@@ -218,10 +219,12 @@ class EnsemblePlan:
         )
 
 
-def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION, null_models=0):
-    """Draw every model's seed and split and fit its input and target scaling (see :class:`EnsemblePlan`).
+def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION, null_models=0, categorical=None):
+    """Draw every model's seed and split and fit its input encoding and target scaling (see :class:`EnsemblePlan`).
 
     The ``null_models`` come after the ``n_models``; the seeds of these do not depend on them.
+    ``categorical`` (a boolean mask of the attributes, or None) says which attributes are
+    categorical (see :class:`deepfeat.encoding.EncodingLayout`).
 
     Raises
     ------
@@ -230,17 +233,25 @@ def plan_ensemble(X, y, n_models, options, seed, task=CLASSIFICATION, null_model
     """
     target = task.encode(y)
     n_models += null_models
+    layout = input_layout(X, options, categorical)
     check_fits_in_memory(
-        n_models, len(X), network_spec(X.shape[1], target.values.shape[1], options, task.output_activation)
+        n_models,
+        len(X),
+        network_spec(X.shape[1], target.values.shape[1], options, task.output_activation, layout.blocks),
     )
     seeds = model_seeds(seed, n_models)
     train_index, val_index = plan_splits(
         target.strata, len(X), options.validation_fraction, options.validation_split, seed, seeds
     )
     task.check_training_rows(target, train_index, options.validation_split)
-    scaling = fit_scaling(options.normalization, X, train_index)
+    encoding = fit_encoding(options.normalization, X, train_index, layout)
     target_scaling = task.target_scaling(target, train_index)
-    return EnsemblePlan(seeds, train_index, val_index, scaling, target, target_scaling, null_models)
+    return EnsemblePlan(seeds, train_index, val_index, encoding, target, target_scaling, null_models)
+
+
+def input_layout(X, options, categorical=None):
+    """The :class:`~deepfeat.encoding.EncodingLayout` of the attributes ``X`` under ``options``."""
+    return EncodingLayout.of(X, categorical, options.numeric_encoding, options.piecewise_bins)
 
 
 def group_size(n_models, spec, n_train, n_val, options, workers=None):
@@ -304,12 +315,15 @@ def train_ensemble(
     stop=None,
     n_jobs=None,
     null_models=0,
+    categorical=None,
 ):
     """Train ``n_models`` importance networks, each on its own random split.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        The attributes: numbers, a categorical attribute's level codes (any numbers), NaN for
+        a missing cell (imputed per model, see :mod:`deepfeat.encoding`).
     y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         The target, as ``task`` reads it (see :meth:`deepfeat.tasks.Classification.encode` and
         the other tasks' ``encode``).
@@ -339,6 +353,9 @@ def train_ensemble(
         Null models to train as well, on shuffled targets, for
         :func:`deepfeat.decisions.decide` (see :attr:`EnsembleResult.null_importances`);
         the ``n_models`` come out the same with or without them.
+    categorical : array of bool of shape (n_features,), optional
+        Which attributes are categorical: one-hot encoded over their levels, each model's
+        unseen levels in a column of their own. None: every attribute is numeric.
 
     Returns
     -------
@@ -352,15 +369,15 @@ def train_ensemble(
         If a stop was requested; the progress is saved.
     """
     X = np.asarray(X, dtype=np.float64)
-    plan = plan_ensemble(X, y, n_models, options, seed, task, null_models)
-    data = TrainingData.of(plan.scaling.rows(X), plan.target.values)
-    spec = network_spec(X.shape[1], data.Y.shape[1], options, task.output_activation)
+    plan = plan_ensemble(X, y, n_models, options, seed, task, null_models, categorical)
+    data = TrainingData.of(plan.encoding.rows(X), plan.target.values, plan.encoding.layout)
+    spec = network_spec(X.shape[1], data.Y.shape[1], options, task.output_activation, data.layout.blocks)
     n_real, n_models = n_models, n_models + null_models
     hooks = _RunHooks(n_models, progress, checkpoint, stop)
     results = {}
     with ExitStack() as context:
         if checkpoint is not None:
-            identity = fingerprint(X, plan.target.values, n_real, options, seed, task, null_models)
+            identity = fingerprint(X, plan.target.values, n_real, options, seed, task, null_models, categorical)
             context.enter_context(checkpoint.session(identity))
             results = checkpoint.finished_groups()
         if stop is not None:
@@ -402,7 +419,7 @@ def check_fits_in_memory(n_models, n_rows, spec):
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # not known here: no limit to check against
         return
-    n_features, n_outputs = spec.layers[0].units, spec.layers[-1].units
+    n_features, n_outputs = spec.n_inputs, spec.layers[-1].units
     per_model = 8 * n_rows * (1 + n_outputs) + 8 * n_features + 4 * spec.n_params + _BOOKKEEPING_BYTES
     if n_models * per_model > physical:
         raise TrainingError(
@@ -478,7 +495,7 @@ def _gather(X, plan, results, spec, options, task):
     gates = best[spec.layers[0].kernel]
     result = EnsembleResult(
         {name: value[:n_models] for name, value in best.items()},
-        plan.scaling.subset(slice(n_models)),
+        plan.encoding.subset(slice(n_models)),
         plan.target_scaling.subset(slice(n_models)),
         options,
         task,
@@ -503,7 +520,7 @@ def _gather(X, plan, results, spec, options, task):
     return result
 
 
-def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION, null_models=0):
+def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION, null_models=0, categorical=None):
     """Everything that determines the result of :func:`train_ensemble`, as JSON-ready values.
 
     The data enter as a SHA-256 of their bytes, the options as the ``repr`` of each field that
@@ -513,6 +530,7 @@ def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION, null_m
         "data": digest(np.asarray(X, dtype=np.float64), np.asarray(targets, dtype=np.float32)),
         "n_models": int(n_models),
         "null_models": int(null_models),
+        "categorical": [] if categorical is None else np.flatnonzero(categorical).tolist(),
         "seed": int(seed),
         "task": task.name,
         **{f.name: repr(getattr(options, f.name)) for f in fields(options) if setting(f.name).changes_results},

@@ -20,6 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .elimination import train_eliminating
+from .encoding import check_attributes
 from .errors import NoSkillWarning
 from .importance import mean_importance, ranking_table, split_half_stability
 from .settings import TrainingOptions, by_scope, combination_problem, min_models, null_models, setting
@@ -102,6 +103,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             None,
         ],
         "threshold": [Interval(Real, None, None, closed="neither"), StrOptions({"mean", "median"}), None],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "random_state": ["random_state"],
     }
 
@@ -116,11 +118,16 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
                 ),
                 *(
                     inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
-                    for name in ("n_features_to_select", "threshold", "random_state")
+                    for name in ("n_features_to_select", "threshold", "categorical_features", "random_state")
                 ),
             ]
         )
     )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # imputed by each network (see ``missing``)
+        return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, progress=None, checkpoint=None, stop=None):
@@ -129,8 +136,10 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Numeric features; a pandas DataFrame's column names become ``feature_names_in_``.
-            Sparse matrices, NaN and infinite values are rejected.
+            Features: numbers, or text (a column holding any text is categorical, its levels
+            in ``categories_``); NaN (or None) for a missing value (see ``missing``). A pandas
+            DataFrame's column names become ``feature_names_in_``. Sparse matrices and
+            infinite values are rejected.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             The target: for the classifier class labels (integers or strings, at least two
             distinct ones) or a 0/1 matrix of several labels; for the regressor numbers that
@@ -158,8 +167,18 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             ``elimination_keep`` < 1 meets "row-l2", or ``decisions=True`` has too few
             ``n_models`` (see :func:`deepfeat.settings.min_models`).
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2, **self._y_validation)
-        _check_float32_range(X, "X")
+        dtypes = getattr(X, "dtypes", None)  # before validation makes a DataFrame an array
+        X, y = validate_data(
+            self, X, y, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=2, **self._y_validation
+        )
+        X = self._attributes(X, fitting=True)
+        self.is_categorical_ = self._categorical_mask(dtypes)
+        if self.missing == "drop":
+            kept = ~np.isnan(X).any(axis=1)
+            X, y = X[kept], y[kept]
+            if len(X) < 2:
+                raise ValueError(f"missing='drop' leaves {len(X)} of {len(kept)} rows without a missing value; need 2.")
+        check_attributes(X, self.is_categorical_, self.get_feature_names_in())
         task, y = self._task_for(y)
         self._n_selected(X.shape[1])  # fail before training, not at the first transform
         problem = combination_problem(self.get_params())
@@ -184,6 +203,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             stop=stop,
             n_jobs=self.n_jobs,
             null_models=null_models(self.n_models) if self.decisions else 0,
+            categorical=self.is_categorical_,
         )
         self.ensemble_ = self.elimination_.final_ensemble()
         self.importances_ = self.elimination_.importances
@@ -206,14 +226,97 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
             )
         return self
 
+    def _attributes(self, X, fitting):
+        """The validated ``X`` as the networks take it: numbers, text columns' level codes, NaN for a missing value.
+
+        Fitting, a column holding any text gets its sorted levels in ``categories_``; later an
+        unknown level becomes -1, a code of no level (the networks' "unseen level" input).
+        """
+        if X.dtype.kind in "biuf":
+            if fitting:
+                self.categories_ = [None] * X.shape[1]
+            X = X.astype(np.float64)
+            _check_float32_range(X, "X")
+            return X
+        columns = []
+        categories = [] if fitting else self.categories_
+        for j in range(X.shape[1]):
+            column = X[:, j]
+            odd = next((v for v in column if not isinstance(v, str | Real | None)), None)
+            if odd is not None:
+                raise TypeError(f"X column {j}: argument must be a string or a number, not {type(odd).__name__}.")
+            missing = np.array([v is None or (isinstance(v, float) and v != v) for v in column])
+            numbers = _numbers(column, missing) if fitting or categories[j] is None else None
+            if fitting:
+                levels = (
+                    None if numbers is not None else np.array(sorted({str(v) for v in column[~missing]}), dtype=object)
+                )
+                categories.append(levels)
+            if categories[j] is None:
+                if numbers is None:
+                    raise ValueError(
+                        f"X column {j} held numbers in fit but has text now, such as {column[~missing][0]!r}."
+                    )
+                columns.append(numbers)
+            else:
+                code = {level: i for i, level in enumerate(categories[j])}
+                columns.append(
+                    np.array([np.nan if m else code.get(str(v), -1) for v, m in zip(column, missing)], dtype=np.float64)
+                )
+        if fitting:
+            self.categories_ = categories
+        X = np.column_stack(columns) if columns else np.empty((len(X), 0))
+        _check_float32_range(X, "X")
+        return X
+
+    def _categorical_mask(self, dtypes):
+        """Which features are categorical: those ``categorical_features`` names, and every text column."""
+        n_features = self.n_features_in_
+        text = np.array([levels is not None for levels in self.categories_], dtype=bool)
+        asked = self.categorical_features
+        if asked is None:
+            return text
+        if isinstance(asked, str):  # "from_dtype"
+            kinds = [] if dtypes is None else [str(dtype) == "category" for dtype in dtypes]
+            return text | np.array(kinds or [False] * n_features, dtype=bool)
+        asked = np.asarray(asked)
+        if asked.dtype == bool:
+            if asked.shape != (n_features,):
+                raise ValueError(
+                    f"categorical_features as a boolean mask needs {n_features} values (one per feature), "
+                    f"got {asked.size}."
+                )
+            return text | asked
+        mask = np.zeros(n_features, dtype=bool)
+        names = list(getattr(self, "feature_names_in_", []))
+        for value in asked.ravel():
+            if isinstance(value, str | np.str_):
+                if value not in names:
+                    raise ValueError(f"categorical_features names {str(value)!r}, which is not a feature of X.")
+                mask[names.index(value)] = True
+            elif isinstance(value, Integral | np.integer) and 0 <= value < n_features:
+                mask[int(value)] = True
+            else:
+                raise ValueError(
+                    f"categorical_features holds {value!r}: give feature indices in [0, {n_features - 1}], "
+                    "feature names, or a boolean mask."
+                )
+        return text | mask
+
     def _training_options(self):
         return TrainingOptions(**{spec.name: getattr(self, spec.name) for spec in by_scope("training")})
 
     def _outputs(self, X):
         """The networks' mean outputs for ``X`` in the target's units, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        _check_float32_range(X, "X")
+        X = self._attributes(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False), False)
+        layout = self.ensemble_.encoding.layout
+        unfilled = sorted(set(np.flatnonzero(np.isnan(X).any(axis=0))) & set(layout.numeric) - set(layout.indicated))
+        if unfilled:
+            raise ValueError(
+                f"X has missing values in feature {self.get_feature_names_in()[unfilled[0]]!r}, which had none in fit "
+                f"(or missing={self.missing!r} dropped them): the networks have no missing-value input for it."
+            )
         return self.ensemble_.predict_outputs(X).mean(axis=0).astype(np.float64)
 
     def ranking(self, feature_names=None):
@@ -491,8 +594,16 @@ class DeepFeatureImportanceRegressor(RegressorMixin, _DeepFeatureImportanceBase)
         return self._outputs(X)[:, 0]
 
 
+def _numbers(column, missing):
+    """An object column as float64 (NaN where ``missing``), or None if it holds text."""
+    try:
+        return np.array([np.nan if m else float(v) for v, m in zip(column, missing)], dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def _check_float32_range(values, name):
-    if values.size and np.abs(values).max() > _FLOAT32_MAX:
+    if values.size and np.nanmax(np.abs(values), initial=0.0) > _FLOAT32_MAX:
         raise ValueError(
             f"{name} has values beyond the float32 range (|{name.lower()}| > {_FLOAT32_MAX:.3g}); rescale it first."
         )
@@ -505,6 +616,11 @@ _PARAMETERS_DOC = """n_models : int, default=100
         fraction of the features (at least one is kept). ``None`` sets no limit.
         ``"confirmed"`` keeps the features whose decision is "confirmed" (possibly none),
         whatever ``threshold`` says; it needs decisions (see ``decisions``).
+    categorical_features : array-like of int, str or bool, or "from_dtype", default=None
+        Features to one-hot encode over their levels, with one importance gate over all
+        of them: their indices, their names (with a DataFrame), a boolean mask, or
+        ``"from_dtype"`` for a DataFrame's ``category`` columns. A column holding text is
+        categorical anyway; other columns are numeric (integer codes too) unless named.
     threshold : float or {{"mean", "median"}}, default=None
         Keep only features whose importance is at least this. ``None`` means "mean" (at least
         the importance every feature would have if all mattered equally) when
@@ -538,7 +654,12 @@ _ATTRIBUTES_DOC = """n_features_in_ : int
         Per feature, the Benjamini-Hochberg-adjusted p-value of "more important than
         noise": below ``alpha`` means confirmed. None with ``decisions_``."""
 
-_MORE_ATTRIBUTES_DOC = """seed_ : int
+_MORE_ATTRIBUTES_DOC = """is_categorical_ : ndarray of bool of shape (n_features_in_,)
+        Which features were encoded as categorical.
+    categories_ : list of (ndarray of str or None)
+        Per feature, the sorted levels of a column that held text in fit (a later level not
+        among them counts as unseen), or None.
+    seed_ : int
         The seed the fit used (drawn from ``random_state``).
     ensemble_ : deepfeat.ensemble.EnsembleResult
         The trained weights, for prediction and for exporting Keras models; with recursive

@@ -17,7 +17,8 @@ import pandas as pd
 from .checkpoint import CheckpointMismatch, RunCheckpoint, RunInProgress
 from .config import Settings
 from .data import Dataset, load_dataset
-from .errors import ConfigError, TrainingError, WriteError
+from .encoding import check_attributes
+from .errors import ConfigError, DataError, TrainingError, WriteError
 from .estimator import SHARED_SETTINGS, DeepFeatureImportance, DeepFeatureImportanceRegressor
 from .outputs import (
     OutputPaths,
@@ -31,6 +32,7 @@ from .outputs import (
     write_ranking_csv,
     write_weights_csv,
 )
+from .settings import encoding_problem
 
 # The names of a result set's journal and staging folders, with N (see outputs.ResultSet).
 _PENDING_RESULTS = re.compile(r"\.deepfeat-results-([0-9]+)\.(?:json|staging)")
@@ -72,6 +74,22 @@ def load_data(settings: Settings) -> Dataset:
         On bad data or unusable folders, before anything is trained or written.
     """
     dataset = load_dataset(settings.data_file, settings.attribute_file, settings.label_column, settings.task)
+    dataset = dataset.with_categorical(settings.categorical)
+    if settings.missing == "drop":
+        dataset = dataset.without_missing()
+    try:
+        check_attributes(dataset.X, dataset.categorical, dataset.feature_names)
+    except DataError as error:
+        raise DataError(f"{dataset.source}: {error}") from None
+    problem = encoding_problem(
+        settings.normalization,
+        settings.numeric_encoding,
+        bool(dataset.categorical.any()),
+        bool(dataset.missing.any()),
+        lambda spec: spec.variable,
+    )
+    if problem is not None:
+        raise ConfigError(f"{dataset.source}: {problem}")
     check_writable(settings.output_dir, "OUTPUT_DIR")
     check_writable(settings.model_dir, "MODEL_DIR")
     return dataset
@@ -167,6 +185,7 @@ _SETTING_NAMES = {
     "seed": "SEED",
     "task": "TASK (or LABEL_COLUMN)",
     "null_models": "DECISIONS",
+    "categorical": "CATEGORICAL",
     "format": "checkpoint format (from another deepfeat version)",
 }
 
@@ -222,9 +241,9 @@ def run_experiment(
             return run_experiment(settings, dataset, n_models, progress, checkpoint, stop)
     seed = None if settings.seed is not None else checkpoint.remember("random_state", lambda: secrets.randbelow(2**32))
     try:
-        estimator = estimator_for(settings, n_models, seed, dataset.task).fit(
-            dataset.X, dataset.y, progress=progress, checkpoint=checkpoint, stop=stop
-        )
+        estimator = estimator_for(settings, n_models, seed, dataset.task)
+        estimator.set_params(categorical_features=dataset.categorical)
+        estimator.fit(dataset.X, dataset.y, progress=progress, checkpoint=checkpoint, stop=stop)
     except CheckpointMismatch as error:
         raise _mismatch_error(error) from None
     except TrainingError:

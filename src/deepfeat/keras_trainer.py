@@ -31,7 +31,7 @@ class KerasTrainer:
         self.data = data
         self.options = options
         self.task = task
-        self.spec = network_spec(data.X.shape[1], data.Y.shape[1], options, task.output_activation)
+        self.spec = network_spec(data.X.shape[1], data.Y.shape[1], options, task.output_activation, data.layout.blocks)
 
     def train(self, group, hooks):
         """Train the models of ``group``; see :meth:`deepfeat.stacked.StackedTrainer.train`."""
@@ -54,8 +54,8 @@ class KerasTrainer:
             Y.shape[1],
             options,
             task=self.task,
-            shift=group.shift[position],
-            scale=group.scale[position],
+            layout=self.data.layout,
+            encoding={name: value[position] for name, value in group.encoding.items()},
             seed=seed,
         )
         set_network_weights(model, self.spec.initial_weights(init), self.spec)

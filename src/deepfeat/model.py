@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from .layers import ImportanceLayer, keras_initializer
+from .layers import AttributeEncoding, ImportanceLayer, keras_initializer
 from .network import network_spec
 from .tasks import CLASSIFICATION
 
@@ -16,8 +16,8 @@ def build_network(
     options,
     *,
     task=CLASSIFICATION,
-    shift=None,
-    scale=None,
+    layout=None,
+    encoding=None,
     row_l2=False,
     target_shift=None,
     target_scale=None,
@@ -33,11 +33,15 @@ def build_network(
         The network's shape, penalties and gate start (see :func:`deepfeat.network.network_spec`).
     task : deepfeat.tasks.Task
         Gives the heads' activation.
-    shift, scale : array of shape (n_features,), optional
-        Input normalisation ``(x - shift) / scale`` built into the model, so that a saved model
-        takes the data as it is in the file.
+    layout : deepfeat.encoding.EncodingLayout, optional
+        Which inputs each attribute becomes; the attributes themselves when not given.
+    encoding : dict of str to array, optional
+        The model's fitted encoding parameters (:class:`deepfeat.encoding.InputEncoding`, one
+        model's), built into the model so that a saved model takes the attributes as loaded:
+        numbers, a categorical attribute's level codes, NaN for a missing cell. For a plain
+        layout, its ``shift`` and ``scale`` become a ``Normalization`` layer.
     row_l2 : bool
-        Scale each sample to unit L2 norm before ``shift``/``scale``.
+        Scale each sample to unit L2 norm before the encoding.
     target_shift, target_scale : array of shape (n_outputs,), optional
         Map the heads' outputs ``z`` to ``target_shift + target_scale * z`` (the target in its
         own units, for regression), built into the model after the heads.
@@ -49,12 +53,16 @@ def build_network(
     keras.Model
         Uncompiled; output of shape (batch, n_outputs).
     """
-    spec = network_spec(n_features, n_outputs, options, task.output_activation)
+    blocks = None if layout is None else layout.blocks
+    spec = network_spec(n_features, n_outputs, options, task.output_activation, blocks)
     inputs = keras.Input(shape=(n_features,), name="attributes")
     x = inputs
     if row_l2:
         x = keras.layers.UnitNormalization(name="row_l2")(x)
-    if shift is not None:
+    if layout is not None and not layout.is_plain:
+        x = AttributeEncoding(layout, encoding, name="encoding")(x)
+    elif encoding is not None:
+        shift, scale = encoding["shift"], encoding["scale"]
         x = keras.layers.Normalization(mean=shift, variance=ops.square(scale), name="normalization")(x)
     seeds = _SeedSequence(seed)
     for layer in spec.layers:
@@ -64,6 +72,7 @@ def build_network(
                 initializer=keras_initializer(gate.init, seed=seeds.next()),
                 relu=layer.activation == "relu",
                 l1=spec.l1 if gate.l1 else 0.0,
+                blocks=spec.blocks,
                 name=layer.name,
             )(x)
             continue

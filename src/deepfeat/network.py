@@ -92,7 +92,10 @@ class Weight:
     non_negative : bool
         Clipped at 0 after every update (``keras.constraints.NonNeg``).
     feature_axis : int or None
-        The axis indexed by the input attributes, if any.
+        The axis indexed by the attributes, if any.
+    input_axis : int or None
+        The axis indexed by the network's inputs (an attribute's block of inputs, see
+        :class:`deepfeat.encoding.EncodingLayout`), if any.
     """
 
     name: str
@@ -103,6 +106,7 @@ class Weight:
     l1: bool = False
     non_negative: bool = False
     feature_axis: int | None = None
+    input_axis: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,12 +150,26 @@ class NetworkSpec:
         In Keras layer order.
     l2, l1 : float
         Strengths of the penalties on the weights marked ``l2`` and ``l1``.
+    blocks : tuple of int or None
+        The attribute of each input, when an attribute spans several inputs (one gate per
+        attribute multiplies its block); None when every input is an attribute.
     """
 
     layers: tuple
     weights: tuple
     l2: float
     l1: float
+    blocks: tuple | None = None
+
+    @property
+    def n_inputs(self):
+        """Width of the network's input."""
+        return self.layers[0].units
+
+    @property
+    def n_attributes(self):
+        """Number of gates: one per attribute."""
+        return self.weights[0].shape[0]
 
     @property
     def n_params(self):
@@ -160,8 +178,13 @@ class NetworkSpec:
 
     @property
     def feature_axes(self):
-        """The attribute axis (per model) of every weight indexed by the input attributes."""
+        """The attribute axis (per model) of every weight indexed by the attributes."""
         return {w.name: w.feature_axis for w in self.weights if w.feature_axis is not None}
+
+    @property
+    def input_axes(self):
+        """The input axis (per model) of every weight indexed by the network's inputs."""
+        return {w.name: w.input_axis for w in self.weights if w.input_axis is not None}
 
     def layer_weights(self, layer):
         """The weights held by the Keras layer ``layer``, in that layer's order."""
@@ -172,7 +195,7 @@ class NetworkSpec:
         return {w.name: w.init.sample(rng, w.shape) for w in self.weights}
 
 
-def network_spec(n_features, n_outputs, options, output_activation):
+def network_spec(n_features, n_outputs, options, output_activation, blocks=None):
     """The network for ``n_features`` attributes and ``n_outputs`` output heads.
 
     Parameters
@@ -183,11 +206,17 @@ def network_spec(n_features, n_outputs, options, output_activation):
         ``gate_l1`` and ``importance_init`` shape the network.
     output_activation : str
         The heads' activation (the task's, e.g. a sigmoid per class for classification).
+    blocks : sequence of int, optional
+        The attribute of each network input (see :class:`deepfeat.encoding.EncodingLayout`),
+        when the inputs are not the attributes themselves.
 
     Returns
     -------
     NetworkSpec
     """
+    if blocks is not None and tuple(blocks) == tuple(range(n_features)):
+        blocks = None  # every attribute is one input
+    n_inputs = n_features if blocks is None else len(blocks)
     gate = Weight(
         "gate",
         "importance",
@@ -198,18 +227,16 @@ def network_spec(n_features, n_outputs, options, output_activation):
         feature_axis=0,
     )
     layers = [
-        Layer("importance", "gate", "gate", None, "relu" if gate_relu(options.importance_init) else None, n_features)
+        Layer("importance", "gate", "gate", None, "relu" if gate_relu(options.importance_init) else None, n_inputs)
     ]
     weights = [gate]
-    width = n_features
+    width = n_inputs
     for block in range(options.hidden_layers):
         last = block == options.hidden_layers - 1
         kernel, bias = f"kernel_{block}", f"bias_{block}"
         layer = f"dense_{block}"
         weights.append(
-            Weight(
-                kernel, layer, (width, options.hidden_units), _GLOROT, l2=True, feature_axis=0 if block == 0 else None
-            )
+            Weight(kernel, layer, (width, options.hidden_units), _GLOROT, l2=True, input_axis=0 if block == 0 else None)
         )
         weights.append(Weight(bias, layer, (options.hidden_units,), _ZEROS, l2=True))
         noise = 0.0 if last else options.noise_std
@@ -218,4 +245,5 @@ def network_spec(n_features, n_outputs, options, output_activation):
     weights.append(Weight("kernel_out", "heads", (width, n_outputs), _GLOROT))
     weights.append(Weight("bias_out", "heads", (n_outputs,), _ZEROS))
     layers.append(Layer("heads", "dense", "kernel_out", "bias_out", output_activation, n_outputs))
-    return NetworkSpec(tuple(layers), tuple(weights), float(options.l2), float(options.gate_l1))
+    blocks = None if blocks is None else tuple(int(b) for b in blocks)
+    return NetworkSpec(tuple(layers), tuple(weights), float(options.l2), float(options.gate_l1), blocks)

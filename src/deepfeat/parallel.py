@@ -85,7 +85,7 @@ def train_in_parallel(tasks, n_jobs):
     if type(get_active_backend()[0]) is BACKENDS.get("dask"):
         yield from _train_on_dask(tasks, data)
         return
-    shipped = (joblib.delayed(_train_shipped)(data.X, data.Y, replace(task, data=None)) for task in tasks)
+    shipped = (joblib.delayed(_train_shipped)(data.X, data.Y, data.layout, replace(task, data=None)) for task in tasks)
     yield from joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(shipped)
 
 
@@ -96,7 +96,7 @@ def _train_on_dask(tasks, data):
     # A copy on every worker, under keys of this call's own: a worker that dies and is replaced,
     # or joins late, fetches the data from the others, where a single copy would die with it.
     X, Y = client.scatter([data.X, data.Y], broadcast=True, hash=False)
-    futures = [client.submit(_train_shipped, X, Y, replace(task, data=None), pure=False) for task in tasks]
+    futures = [client.submit(_train_shipped, X, Y, data.layout, replace(task, data=None), pure=False) for task in tasks]
     try:
         for future in as_completed(futures):
             yield future.result()
@@ -104,5 +104,5 @@ def _train_on_dask(tasks, data):
         client.cancel([future for future in futures if not future.done()])
 
 
-def _train_shipped(X, Y, task):
-    return train_group(replace(task, data=TrainingData(X, Y)))
+def _train_shipped(X, Y, layout, task):
+    return train_group(replace(task, data=TrainingData(X, Y, layout)))

@@ -1,84 +1,25 @@
-"""Input normalisation choices, expressed as a row step plus a per-model ``(x - shift) / scale``."""
+"""Input normalisation choices and the columns they hide, and the per-model scaling of the target."""
 
 from dataclasses import dataclass, replace
 
 import numpy as np
 from keras import ops
 
+from .encoding import MIN_SCALE, fit_encoding
 from .settings import setting
 
 #: "standard": standardise with the mean and deviation of each model's own training split;
 #: "column-l2": divide each column by its L2 norm over the whole file (the 2021 code);
 #: "row-l2": scale each sample to unit L2 norm (the paper's text, "row normalised"); "none".
 NORMALIZATIONS = setting("normalization").choices
-#: A column whose deviation (or L2 norm) is at most this is left unscaled: it counts as constant.
-MIN_SCALE = 1e-12
 # A column that varies, but whose scaled values spread less than this share of the widest-spread
 # column's, is as good as constant to the networks.
 _UNSEEN_SPREAD = 1e-6
 
 
-@dataclass(frozen=True)
-class InputScaling:
-    """How the models of an ensemble see the data: ``(row_step(x) - shift[m]) / scale[m]``.
-
-    Attributes
-    ----------
-    row_l2 : bool
-        Whether each sample is first scaled to unit L2 norm.
-    shift, scale : ndarray of shape (n_models, n_features)
-        Per-model affine normalisation; ``scale`` has no zeros.
-    """
-
-    row_l2: bool
-    shift: np.ndarray
-    scale: np.ndarray
-
-    def rows(self, X):
-        """Apply the row step (the part shared by all models) to ``X``."""
-        X = np.asarray(X, dtype=np.float32)
-        return unit_rows(X) if self.row_l2 else X
-
-    def subset(self, models):
-        """The scaling of the ``models`` (an index or slice of the model axis) only."""
-        return replace(self, shift=self.shift[models], scale=self.scale[models])
-
-
 def unit_rows(X):
     """Scale rows to unit L2 norm exactly as ``keras.layers.UnitNormalization`` does."""
     return ops.convert_to_numpy(ops.normalize(ops.convert_to_tensor(X, dtype="float32"), axis=-1, order=2))
-
-
-def fit_scaling(method, X, train_indices):
-    """Fit the normalisation ``method`` for each model.
-
-    Parameters
-    ----------
-    method : str
-        One of :data:`NORMALIZATIONS`.
-    X : ndarray of shape (n_samples, n_features)
-        All samples, as loaded.
-    train_indices : sequence of index arrays
-        Each model's training rows; only these are used to fit ``"standard"``.
-
-    Returns
-    -------
-    InputScaling
-    """
-    if method not in NORMALIZATIONS:
-        raise ValueError(f"normalization {method!r} must be one of: {', '.join(NORMALIZATIONS)}")
-    X = np.asarray(X, dtype=np.float64)
-    n_models, n_features = len(train_indices), X.shape[1]
-    shift = np.zeros((n_models, n_features))
-    scale = np.ones((n_models, n_features))
-    if method == "standard":
-        for m, rows in enumerate(train_indices):
-            train = X[rows]  # one copy of the rows for both statistics
-            shift[m] = train.mean(axis=0)
-            scale[m] = _nonzero(train.std(axis=0))
-    elif method == "column-l2":
-        scale[:] = _nonzero(np.sqrt((X**2).sum(axis=0)))
-    return InputScaling(row_l2=method == "row-l2", shift=shift.astype(np.float32), scale=scale.astype(np.float32))
 
 
 def _nonzero(values):
@@ -111,11 +52,12 @@ def scaling_problems(X, method):
     """The columns of ``X`` that the networks cannot learn from under normalisation ``method``.
 
     The scaling is fitted on all rows (each network fits its own on its training rows, which
-    differ little for this purpose).
+    differ little for this purpose); missing cells are left out.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Numeric attributes, NaN for a missing cell.
     method : str
         One of :data:`NORMALIZATIONS`.
 
@@ -124,6 +66,9 @@ def scaling_problems(X, method):
     ScalingProblems
     """
     X = np.asarray(X, dtype=np.float64)
+    observed = ~np.isnan(X)
+    if not observed.all():  # each missing cell as one of its column's values: its spread is what matters
+        X = np.where(observed, X, np.nanmax(np.where(observed.any(axis=0), X, 0.0), axis=0))
     varies = X.max(axis=0) > X.min(axis=0)
     unseen = np.flatnonzero(varies & _flat(X, method))
     standard_shows = ~_flat(X[:, unseen], "standard") if method != "standard" else np.zeros(len(unseen), bool)
@@ -132,7 +77,7 @@ def scaling_problems(X, method):
 
 def _flat(X, method):
     """Per column, whether ``method`` leaves its values (as float32) spread too little to learn from."""
-    scaling = fit_scaling(method, X, [np.arange(len(X))])
+    scaling = fit_encoding(method, X, [np.arange(len(X))])
     spread = ((scaling.rows(X) - scaling.shift[0]) / scaling.scale[0]).std(axis=0, dtype=np.float64)
     widest = spread.max(initial=0.0) if method != "standard" else 1.0  # standard aims at 1 for every column
     return spread <= _UNSEEN_SPREAD * widest

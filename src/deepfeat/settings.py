@@ -32,6 +32,7 @@ __all__ = [
     "combination_problem",
     "decisions_problem",
     "elimination_possible",
+    "encoding_problem",
     "gate_relu",
     "min_models",
     "null_models",
@@ -304,6 +305,25 @@ SETTINGS = (
         choices=("auto", "classification", "regression", "multilabel"),
     ),
     Setting(
+        "categorical",
+        "column",
+        None,
+        "attribute columns to treat as categorical (one-hot, one gate over the levels): comma-separated "
+        "names or 0-based column indices; a column holding any non-numeric value is categorical anyway",
+        unset="only the columns holding text",
+    ),
+    Setting(
+        "missing",
+        "choice",
+        "impute",
+        "what a missing attribute cell ('?', empty, NA) becomes: impute (each network fills a numeric cell "
+        "with its training rows' median and adds a missing-indicator input to the attribute's block; a "
+        "categorical cell is a level of its own) or drop (rows with any missing cell are dropped, as the "
+        "paper did)",
+        "ensemble",
+        choices=("impute", "drop"),
+    ),
+    Setting(
         "n_models",
         "int",
         None,
@@ -376,6 +396,26 @@ SETTINGS = (
         "text) or none",
         "training",
         choices=("standard", "column-l2", "row-l2", "none"),
+    ),
+    Setting(
+        "numeric_encoding",
+        "choice",
+        "linear",
+        "how a numeric attribute enters its network: linear (its scaled value, the paper) or piecewise "
+        "(a piecewise-linear encoding over PIECEWISE_BINS quantile bins of each network's training rows, "
+        "so that a network can use a non-monotone effect directly); either way one gate per attribute",
+        "training",
+        choices=("linear", "piecewise"),
+    ),
+    Setting(
+        "piecewise_bins",
+        "int",
+        8,
+        "quantile bins per numeric attribute of NUMERIC_ENCODING=piecewise (fewer where the attribute has "
+        "fewer distinct values)",
+        "training",
+        low=2,
+        high=256,
     ),
     Setting(
         "importance_init",
@@ -600,6 +640,32 @@ def decisions_problem(decisions, n_models, alpha, names):
     return None
 
 
+def encoding_problem(normalization, numeric_encoding, categorical, missing, name_of=lambda s: s.name):
+    """What is wrong with scaling rows by ``normalization`` given what the encoders must do, or None.
+
+    ``categorical`` and ``missing`` say whether the data has categorical attributes and missing
+    cells to impute. Row-l2 scales a row of numbers to unit norm: with one-hot levels, imputed
+    cells or piecewise bins the row is not one.
+    """
+    if normalization != "row-l2":
+        return None
+    parts = [
+        what
+        for what, present in (
+            ("categorical attributes", categorical),
+            ("missing cells to impute", missing),
+            (f"{name_of(setting('numeric_encoding'))}={numeric_encoding!r}", numeric_encoding != "linear"),
+        )
+        if present
+    ]
+    if not parts:
+        return None
+    return (
+        f"{name_of(setting('normalization'))}='row-l2' scales whole rows of numbers, so it cannot be combined "
+        f"with {' or '.join(parts)}: use standard, column-l2 or none"
+    )
+
+
 def combination_problem(values: Mapping[str, Any], name_of=lambda s: s.name):
     """What is wrong with how the settings in ``values`` combine, or None.
 
@@ -622,5 +688,8 @@ def combination_problem(values: Mapping[str, Any], name_of=lambda s: s.name):
             f"{name_of(setting('normalization'))}={normalization!r}: rows would be scaled over the kept "
             "attributes only"
         )
+    problem = encoding_problem(normalization, get("numeric_encoding"), False, False, name_of)
+    if problem is not None:
+        return problem
     names = [name_of(setting(name)) for name in ("decisions", "n_models", "alpha")]
     return decisions_problem(get("decisions"), get("n_models"), get("alpha"), names)

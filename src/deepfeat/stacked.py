@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from .layers import encode
 from .network import network_spec
 from .training import GroupResult, model_streams
 
@@ -179,15 +180,16 @@ def _dropout_table(rate, bits, unit):
 def forward(params, x, spec, words=None, layout=None):
     """Outputs of stacked models; ``words`` (with their ``layout``) given means training mode.
 
-    ``x`` has shape (n_models, batch, n_features) and is already normalised; ``words`` holds
+    ``x`` has shape (n_models, batch, n_inputs) and is already encoded; ``words`` holds
     each row's random words, shape (n_models, batch, layout.words_per_row).
     """
     h = x
     for layer in spec.layers:
         if layer.kind == "gate":
-            h = _times_rows(h, params[layer.kernel])
+            gates = params[layer.kernel]
+            h = _times_rows(h, gates if spec.blocks is None else tf.gather(gates, spec.blocks, axis=1))
         else:
-            h = _plus_rows(tf.matmul(h, params[layer.kernel]), params[layer.bias])
+            h = _plus_rows(_product(h, params[layer.kernel]), params[layer.bias])
         h = _ACTIVATIONS[layer.activation](h)
         if words is not None and layer.name in layout.parts:
             parts = layout.parts[layer.name]
@@ -207,7 +209,34 @@ def sum_rows(t):
     some widths, this gives each model the same sum in any stack.
     """
     ones = tf.ones(tf.stack([tf.shape(t)[0], 1, tf.shape(t)[1]]), t.dtype)
-    return tf.matmul(ones, t)[:, 0, :]
+    return _product(ones, t)[:, 0, :]
+
+
+def _matmul(a, b, adjoint_a=False, adjoint_b=False):
+    """``tf.matmul`` of stacked models, never over a stack of one.
+
+    TensorFlow multiplies a batch of one matrix with a kernel of its own, and on some CPUs
+    (AVX2 seen) that kernel rounds differently from the batched one, so a model trained alone
+    would differ from itself trained among others. A lone model is multiplied beside a copy.
+    """
+
+    def twice():
+        pair = tf.matmul(tf.concat([a, a], 0), tf.concat([b, b], 0), adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+        return pair[:1]
+
+    return tf.cond(
+        tf.equal(tf.shape(a)[0], 1), twice, lambda: tf.matmul(a, b, adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+    )
+
+
+@tf.custom_gradient
+def _product(a, b):
+    """``a @ b`` of stacked models by :func:`_matmul`, forward and backward (TensorFlow's own gradient formulas)."""
+
+    def gradient(upstream):
+        return _matmul(upstream, b, adjoint_b=True), _matmul(a, upstream, adjoint_a=True)
+
+    return _matmul(a, b), gradient
 
 
 @tf.custom_gradient
@@ -238,7 +267,7 @@ def bytes_per_model(spec, n_val, batch_size, n_train):
     activations for backprop; a validation chunk holds its rows' inputs and activations; the
     epoch's random words are made on the host and copied once.
     """
-    n_features, n_outputs = spec.layers[0].units, spec.layers[-1].units
+    n_features, n_outputs = spec.n_inputs, spec.layers[-1].units
     hidden = sum(layer.units for layer in spec.layers[1:-1])
     step = batch_size * (6 * n_features + 10 * hidden + 6 * n_outputs)
     val_rows = min(n_val, _validation_rows(spec, batch_size))
@@ -247,37 +276,47 @@ def bytes_per_model(spec, n_val, batch_size, n_train):
     return _BYTES * (6 * spec.n_params + step + validation + words)
 
 
-def predict_outputs(params, shift, scale, X, spec):
-    """Each model's outputs for the rows of ``X`` (already row-normalised if needed).
+def predict_outputs(params, encoding, X, spec):
+    """Each model's outputs for the rows of ``X`` (already row-normalised if needed), encoded by ``encoding``.
 
     Models and rows go through in chunks whose sizes depend on the network alone, so that
     memory stays bounded and a model's outputs do not depend on how many models there are.
     Returns an array of shape (n_models, n_samples, n_outputs).
     """
     X = np.asarray(X, dtype=np.float32)
-    n_models, n_outputs = len(shift), spec.layers[-1].units
+    n_models, n_outputs = len(encoding.shift), spec.layers[-1].units
     models = max(1, _INFERENCE_PARAMS // spec.n_params)
     rows = max(1, _INFERENCE_ELEMENTS // (models * max(layer.units for layer in spec.layers)))
-    predict = _predictor(spec)
+    predict = _predictor(spec, encoding.layout)
     outputs = np.empty((n_models, len(X), n_outputs), dtype=np.float32)
     for first in range(0, n_models, models):
         group = slice(first, first + models)
         tensors = {name: tf.constant(value[group]) for name, value in params.items()}
-        group_shift, group_scale = tf.constant(shift[group])[:, None, :], tf.constant(scale[group])[:, None, :]
+        group_encoding = {name: tf.constant(value[group]) for name, value in encoding.params.items()}
         for start in range(0, len(X), rows):
-            chunk = tf.constant(X[start : start + rows])[None, :, :]
-            outputs[group, start : start + rows] = predict(tensors, (chunk - group_shift) / group_scale).numpy()
+            chunk = X[start : start + rows]
+            # Whole blocks of rows: a CPU's matrix kernel may round the rows of a last, partial
+            # block differently (AVX2 seen), which would tie a row's outputs to its position.
+            padded = np.pad(chunk, ((0, -len(chunk) % _LANES), (0, 0)))
+            outputs[group, start : start + rows] = predict(tensors, group_encoding, padded[None])[
+                :, : len(chunk)
+            ].numpy()
     return outputs
 
 
 @functools.lru_cache(maxsize=8)
-def _predictor(spec):
-    """The compiled forward pass of ``spec``, traced once for any number of models and rows."""
+def _predictor(spec, layout):
+    """The compiled encoding and forward pass of ``spec``, traced once for any number of models and rows."""
     signature = [
         {w.name: tf.TensorSpec([None, *w.shape], tf.float32) for w in spec.weights},
-        tf.TensorSpec([None, None, spec.layers[0].units], tf.float32),
+        {name: tf.TensorSpec([None, *shape], tf.float32) for name, shape in layout.param_shapes().items()},
+        tf.TensorSpec([1, None, layout.n_attributes], tf.float32),
     ]
-    return tf.function(lambda params, x: forward(params, x, spec), input_signature=signature, autograph=False)
+
+    def predict(params, encoding, x):  # x, one copy of the rows for every model, broadcasts over the models
+        return forward(params, encode(x, encoding, layout), spec)
+
+    return tf.function(predict, input_signature=signature, autograph=False)
 
 
 @tf.custom_gradient
@@ -329,9 +368,10 @@ class StackedTrainer:
     def __init__(self, data, options, task):
         self.X = tf.constant(data.X)
         self.Y = tf.constant(data.Y)
+        self.input_layout = data.layout
         self.options = options
         self.task = task
-        self.spec = network_spec(data.X.shape[1], data.Y.shape[1], options, task.output_activation)
+        self.spec = network_spec(data.X.shape[1], data.Y.shape[1], options, task.output_activation, data.layout.blocks)
         self.layout = RandomLayout.of(self.spec)
         self.stack = _Stack(self)
 
@@ -482,8 +522,9 @@ class _Run:
 
 
 def _scalings(group, models):
-    """The input and target scalings of some models of ``group``, in the order the stack holds them."""
-    return tuple(a[models] for a in (group.shift, group.scale, group.target_shift, group.target_scale))
+    """The input encodings and target scalings of some models of ``group``, in the order the stack holds them."""
+    encoding = {name: value[models] for name, value in group.encoding.items()}
+    return encoding, group.target_shift[models], group.target_scale[models]
 
 
 def _target_rows(group, positions):
@@ -516,12 +557,12 @@ class _Stack:
         self.best = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
         self.m = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
         self.v = {w.name: _variable(w.shape, trainable=False) for w in spec.weights}
-        n_features, n_outputs = spec.layers[0].units, spec.layers[-1].units
-        self.shift = _variable((1, n_features), trainable=False)
-        self.scale = _variable((1, n_features), trainable=False)
+        n_outputs = spec.layers[-1].units
+        self.encoding = {
+            name: _variable(shape, trainable=False) for name, shape in trainer.input_layout.param_shapes().items()
+        }
         self.target_shift = _variable((1, n_outputs), trainable=False)
         self.target_scale = _variable((1, n_outputs), trainable=False)
-        self.scalings = (self.shift, self.scale, self.target_shift, self.target_scale)
         n_rows = int(trainer.Y.shape[0])
         self.target_rows = tf.Variable(
             tf.zeros([1, n_rows], tf.int32), trainable=False, shape=tf.TensorShape([None, n_rows])
@@ -538,24 +579,27 @@ class _Stack:
     def load(self, params, scalings, target_rows, adam=None, step=0, best=None):
         """Start (or resume) training the models whose weights are stacked in ``params``.
 
-        ``scalings`` are their input and target ``(shift, scale, target_shift, target_scale)``,
-        ``target_rows`` for each row of the data the row whose target they learn.
+        ``scalings`` are their input encodings and target scalings ``(encoding, target_shift,
+        target_scale)``, ``target_rows`` for each row of the data the row whose target they learn.
         """
         for k in self.names:  # values made in TensorFlow where they can be: no host copies of the stack
             self.vars[k].assign(np.asarray(params[k], dtype=np.float32))
             self.best[k].assign(self.vars[k] if best is None else np.asarray(best[k], dtype=np.float32))
             for variable, moment in zip((self.m[k], self.v[k]), (None, None) if adam is None else adam[k]):
                 variable.assign(tf.zeros_like(self.vars[k]) if moment is None else np.asarray(moment, dtype=np.float32))
-        for variable, value in zip(self.scalings, scalings):
+        encoding, target_shift, target_scale = scalings
+        for name, variable in self.encoding.items():
+            variable.assign(np.asarray(encoding[name], dtype=np.float32))
+        for variable, value in ((self.target_shift, target_shift), (self.target_scale, target_scale)):
             variable.assign(np.asarray(value, dtype=np.float32)[:, None, :])
         self.target_rows.assign(target_rows)
         self.step.assign(step)
 
     # --- compiled pieces -------------------------------------------------------------
     def _inputs(self, index):
-        x = tf.gather(self.trainer.X, index)
+        x = encode(tf.gather(self.trainer.X, index), self.encoding, self.trainer.input_layout)
         y = tf.gather(self.trainer.Y, tf.gather(self.target_rows, index, batch_dims=1))
-        return (x - self.shift) / self.scale, (y - self.target_shift) / self.target_scale
+        return x, (y - self.target_shift) / self.target_scale
 
     def _penalty(self):
         """Each model's weight penalties, added to its training and validation losses (and differentiated)."""
@@ -667,6 +711,8 @@ class _Stack:
             *self.best.values(),
             *self.m.values(),
             *self.v.values(),
-            *self.scalings,
+            *self.encoding.values(),
+            self.target_shift,
+            self.target_scale,
             self.target_rows,
         ]

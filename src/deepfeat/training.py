@@ -54,25 +54,28 @@ class TrainingData:
     Attributes
     ----------
     X : ndarray of shape (n_samples, n_features), float32
-        Inputs after the step of the normalisation shared by all models (see
-        :meth:`deepfeat.preprocessing.InputScaling.rows`).
+        Attributes after the step of the normalisation shared by all models (see
+        :meth:`deepfeat.encoding.InputEncoding.rows`); NaN for a missing cell.
     Y : ndarray of shape (n_samples, n_outputs), float32
         Targets, as the task encodes them (one-hot classes for classification).
+    layout : deepfeat.encoding.EncodingLayout
+        Which network inputs each attribute becomes.
     digest : str
-        SHA-256 of both arrays: equal digests mean equal data. Computed when first asked for
-        (only a worker's cache of trainers needs it), then kept.
+        SHA-256 of both arrays and the layout: equal digests mean equal data. Computed when
+        first asked for (only a worker's cache of trainers needs it), then kept.
     """
 
     X: np.ndarray
     Y: np.ndarray
+    layout: object
 
     @classmethod
-    def of(cls, X, Y):
-        return cls(np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(Y, dtype=np.float32))
+    def of(cls, X, Y, layout):
+        return cls(np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(Y, dtype=np.float32), layout)
 
     @functools.cached_property
     def digest(self):
-        return digest(self.X, self.Y)
+        return digest(self.X, self.Y, np.frombuffer(repr(self.layout).encode(), np.uint8))
 
 
 def digest(*arrays):
@@ -98,8 +101,9 @@ class GroupTask:
         The models' indices in the ensemble (``start:stop``, consecutive).
     seeds : tuple of int
         Each model's seed (see :func:`model_streams`).
-    shift, scale : ndarray of shape (n_models, n_features)
-        Each model's input normalisation ``(x - shift) / scale``.
+    encoding : dict of str to ndarray
+        Each model's fitted encoding parameters, model axis first (see
+        :class:`deepfeat.encoding.InputEncoding`).
     target_shift, target_scale : ndarray of shape (n_models, n_outputs)
         Each model is trained to output ``(y - target_shift) / target_scale`` for the targets
         ``y`` of ``data`` (0 and 1 for classification, see
@@ -115,8 +119,7 @@ class GroupTask:
     task: object
     models: tuple
     seeds: tuple
-    shift: np.ndarray
-    scale: np.ndarray
+    encoding: dict
     target_shift: np.ndarray
     target_scale: np.ndarray
     train_index: np.ndarray
