@@ -152,7 +152,8 @@ class RunCheckpoint:
             raise DeepfeatError(f"{path}: cannot read checkpoint ({exc}); delete {self.folder} to start over") from None
 
     def _write_run(self, run):
-        _write(self.folder / _RUN_FILE, (json.dumps(run, indent=2) + "\n").encode("utf-8"))
+        with _writing(self.folder / _RUN_FILE) as handle:
+            handle.write((json.dumps(run, indent=2) + "\n").encode("utf-8"))
 
     def remember(self, name, make):
         """The value stored under ``name``, or ``make()`` stored there now.
@@ -226,7 +227,7 @@ class RunCheckpoint:
 
     def save_group(self, start, stop, best, history):
         """Save the result of models ``start:stop``; the loop state of that group is dropped."""
-        _write(self._group_path(start, stop), pickle.dumps({"best": best, "history": history}, pickle.HIGHEST_PROTOCOL))
+        _write_pickled(self._group_path(start, stop), {"best": best, "history": history})
         (self.folder / _STATE_FILE).unlink(missing_ok=True)
         self._last_save = time.monotonic()
 
@@ -262,8 +263,7 @@ class RunCheckpoint:
             return False
         state = get_state()
         summary = {"group": [start, stop], "epoch": int(state["epoch"]), "finished": int((~state["active"]).sum())}
-        data = pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) + pickle.dumps(state, pickle.HIGHEST_PROTOCOL)
-        _write(self.folder / _STATE_FILE, data)
+        _write_pickled(self.folder / _STATE_FILE, summary, state)
         self._last_save = time.monotonic()
         return True
 
@@ -353,14 +353,25 @@ def _lock(path, folder):
         os.close(descriptor)  # its holder removed it between our open and our lock: take the new one
 
 
-def _write(path, data):
+@contextmanager
+def _writing(path):
+    """A binary file handle whose content replaces ``path`` atomically when the block succeeds."""
     # Imported here so that the command line's signal handling needs neither pandas nor matplotlib.
-    from .outputs import atomic_write_bytes
+    from .outputs import atomic_path
 
     try:
-        atomic_write_bytes(path, data)
+        with atomic_path(path) as tmp_path, open(tmp_path, "wb") as handle:
+            yield handle
     except OSError as exc:
         raise WriteError(f"cannot save the training progress in {path}: {exc.strerror or exc}") from None
+
+
+def _write_pickled(path, *objects):
+    """Pickle ``objects`` one after another into ``path``, atomically, straight to the file: the
+    weights are not copied into one large byte string first."""
+    with _writing(path) as handle:
+        for obj in objects:
+            pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL)
 
 
 def _read(path, parts=None):

@@ -381,11 +381,17 @@ def fit_encoding(method, X, train_indices, layout=None):
     scale = np.ones((n_models, layout.n_inputs))
     blocks = np.asarray(layout.blocks, dtype=np.int64)
     shared = None  # plain encoders fit nothing per model: the encoded file is the same for all
+    buffer = None
     for m, rows in enumerate(train_indices):
         if method == "standard":
-            encoded = encode_rows(X[rows], fitted[m], layout) if not layout.is_plain else X[rows]
-            shift[m] = encoded.mean(axis=0)
-            scale[m] = _block_norm(encoded.var(axis=0), blocks, layout)
+            if layout.is_plain:  # one buffer for every model's rows: no fresh memory per model
+                buffer = _rows_buffer(buffer, len(rows), X.shape[1])
+                # mode "clip" (the rows are valid): the default "raise" would copy through a temporary
+                encoded = np.take(X, rows, axis=0, out=buffer[: len(rows)], mode="clip")
+            else:
+                encoded = encode_rows(X[rows], fitted[m], layout)
+            shift[m], variance = _mean_and_variance(encoded)
+            scale[m] = _block_norm(variance, blocks, layout)
         elif method == "column-l2":
             if shared is None or not layout.is_plain:
                 encoded = encode_rows(X, fitted[m], layout) if not layout.is_plain else X
@@ -394,6 +400,25 @@ def fit_encoding(method, X, train_indices, layout=None):
     params = {name: np.stack([f[name] for f in fitted]).astype(np.float32) for name in fitted[0]}
     params.update(shift=shift.astype(np.float32), scale=scale.astype(np.float32))
     return InputEncoding(layout, params, row_l2=method == "row-l2")
+
+
+def _rows_buffer(buffer, n_rows, n_columns):
+    """``buffer`` if it holds ``n_rows`` rows of ``n_columns``, else a new one that does."""
+    if buffer is None or len(buffer) < n_rows:
+        buffer = np.empty((n_rows, n_columns))
+    return buffer
+
+
+def _mean_and_variance(values):
+    """Per column, the mean and the (population) variance of ``values``, overwritten in the process.
+
+    The same numbers as ``values.mean(axis=0)`` and ``values.var(axis=0)``, without their
+    temporaries of the size of ``values``.
+    """
+    mean = values.mean(axis=0)
+    values -= mean
+    np.multiply(values, values, out=values)
+    return mean, values.sum(axis=0) / len(values)
 
 
 def _block_norm(squares, blocks, layout):

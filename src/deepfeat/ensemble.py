@@ -485,12 +485,7 @@ def _groups(n_models, size, finished, resumable):
 
 def _gather(X, plan, results, spec, options, task):
     n_all = len(plan.seeds)
-    best, history = {}, {}
-    for (start, stop), result in results.items():
-        for parts, part in ((best, result.best), (history, result.history)):  # in place: no parts and whole at once
-            for name, value in part.items():
-                whole = parts.setdefault(name, np.empty((n_all, *np.shape(value)[1:]), np.asarray(value).dtype))
-                whole[start:stop] = value
+    best, history = _joined(results, n_all)
     n_models = n_all - plan.n_null
     gates = best[spec.layers[0].kernel]
     result = EnsembleResult(
@@ -518,6 +513,19 @@ def _gather(X, plan, results, spec, options, task):
             }
         )
     return result
+
+
+def _joined(results, n_all):
+    """The groups' best weights and histories, each joined along the model axis."""
+    if list(results) == [(0, n_all)]:  # one group: its arrays are the whole, no copy
+        return dict(results[0, n_all].best), dict(results[0, n_all].history)
+    best, history = {}, {}
+    for (start, stop), result in results.items():
+        for parts, part in ((best, result.best), (history, result.history)):  # in place: no parts and whole at once
+            for name, value in part.items():
+                whole = parts.setdefault(name, np.empty((n_all, *np.shape(value)[1:]), np.asarray(value).dtype))
+                whole[start:stop] = value
+    return best, history
 
 
 def fingerprint(X, targets, n_models, options, seed, task=CLASSIFICATION, null_models=0, categorical=None):

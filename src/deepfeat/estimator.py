@@ -235,7 +235,7 @@ class _DeepFeatureImportanceBase(SelectorMixin, BaseEstimator):
         if X.dtype.kind in "biuf":
             if fitting:
                 self.categories_ = [None] * X.shape[1]
-            X = X.astype(np.float64)
+            X = X.astype(np.float64, copy=False)  # read, never written: no copy of a float64 table
             _check_float32_range(X, "X")
             return X
         columns = []
@@ -603,7 +603,8 @@ def _numbers(column, missing):
 
 
 def _check_float32_range(values, name):
-    if values.size and np.nanmax(np.abs(values), initial=0.0) > _FLOAT32_MAX:
+    # The two ends rather than np.abs: no temporary of the size of the table.
+    if values.size and max(np.nanmax(values, initial=0.0), -np.nanmin(values, initial=0.0)) > _FLOAT32_MAX:
         raise ValueError(
             f"{name} has values beyond the float32 range (|{name.lower()}| > {_FLOAT32_MAX:.3g}); rescale it first."
         )

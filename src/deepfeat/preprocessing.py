@@ -15,6 +15,7 @@ NORMALIZATIONS = setting("normalization").choices
 # A column that varies, but whose scaled values spread less than this share of the widest-spread
 # column's, is as good as constant to the networks.
 _UNSEEN_SPREAD = 1e-6
+_CHUNK_COLUMNS = 256
 
 
 def unit_rows(X):
@@ -78,7 +79,12 @@ def scaling_problems(X, method):
 def _flat(X, method):
     """Per column, whether ``method`` leaves its values (as float32) spread too little to learn from."""
     scaling = fit_encoding(method, X, [np.arange(len(X))])
-    spread = ((scaling.rows(X) - scaling.shift[0]) / scaling.scale[0]).std(axis=0, dtype=np.float64)
+    rows, shift, scale = scaling.rows(X), scaling.shift[0], scaling.scale[0]
+    # A few columns at a time: each column's spread alone, without temporaries of the whole table.
+    chunks = (slice(start, start + _CHUNK_COLUMNS) for start in range(0, rows.shape[1], _CHUNK_COLUMNS))
+    spread = np.concatenate(
+        [np.zeros(0), *(((rows[:, c] - shift[c]) / scale[c]).std(axis=0, dtype=np.float64) for c in chunks)]
+    )
     widest = spread.max(initial=0.0) if method != "standard" else 1.0  # standard aims at 1 for every column
     return spread <= _UNSEEN_SPREAD * widest
 
