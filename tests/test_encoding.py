@@ -77,7 +77,7 @@ def test_an_irrelevant_20_level_attribute_does_not_outrank_irrelevant_numeric_on
     options = TrainingOptions(learning_rate=3e-3, max_epochs=80, patience=10, hidden_units=32)
     importance = train_ensemble(X, y, 6, options, 0, categorical=[False] * 6 + [True]).importances.mean(axis=0)
     assert importance[:2].min() > importance[2:].max()  # the relevant ones first
-    assert importance[6] < importance[2:6].max()  # a block scaled to variance 1 came first of the noise
+    assert importance[6] < importance[2:6].max()  # a block scaled to a total variance of 1 came first of the noise
 
 
 def test_the_encoding_layer_saves_and_loads(tmp_path):

@@ -17,10 +17,10 @@ training rows by :func:`fit_encoding`. Encoders:
   for such an unseen level.
 
 Each block of ``k`` inputs is centred column by column and divided by one number, so that the
-block's total variance over the model's training rows is ``sqrt(k)`` (``"standard"``) or its
-total sum of squares over the file is ``sqrt(k)`` (``"column-l2"``): a block of one numeric
-column is scaled exactly as before, and an irrelevant wide block gets no larger a gate than an
-irrelevant numeric column (see :func:`_block_norm`). Without categorical attributes, missing
+block's total variance over the model's training rows is ``k`` (``"standard"``) or its total
+sum of squares over the file is ``k`` (``"column-l2"``), one per input on average: a block of
+one numeric column is scaled exactly as before, and an irrelevant wide block gets no larger a
+gate than an irrelevant numeric column (see :func:`_block_norm`). Without categorical attributes, missing
 cells or piecewise encoding the layout is *plain*: the inputs are the attributes themselves.
 
 NumPy only: :func:`deepfeat.layers.encode` computes the same in ``keras.ops``.
@@ -350,8 +350,8 @@ def fit_encoding(method, X, train_indices, layout=None):
     ----------
     method : str
         The normalisation: ``"standard"`` (each block centred and scaled to a total variance of
-        ``sqrt(width)`` on the model's training rows), ``"column-l2"`` (each block scaled to a
-        total sum of squares of ``sqrt(width)`` over all rows, the 2021 code's column L2 norm for
+        its width on the model's training rows), ``"column-l2"`` (each block scaled to a
+        total sum of squares of its width over all rows, the 2021 code's column L2 norm for
         a one-column block),
         ``"row-l2"`` (each row scaled to unit L2 norm first; plain layouts only) or ``"none"``.
     X : ndarray of shape (n_samples, n_attributes)
@@ -422,15 +422,17 @@ def _mean_and_variance(values):
 
 
 def _block_norm(squares, blocks, layout):
-    """Per input, its block's scale: the square root of the block's total of ``squares`` over ``width ** 0.5``.
+    """Per input, its block's scale: the root of the block's total of ``squares`` over the root of its width.
 
-    That leaves a block of ``k`` inputs a total of ``sqrt(k)``: a wider block offers its gate
-    more directions in which to fit noise, and with this scaling irrelevant categorical
-    attributes of 3 to 20 levels get the gates irrelevant numeric ones get (measured, see
-    BENCHMARKS.md); a one-input block is scaled as a standardised column. 1 for a constant block.
+    That leaves a block of ``k`` inputs a total of ``k``, one per input on average, as if each
+    were standardised; a one-input block is scaled as a standardised column, 1 for a constant
+    block. Measured (BENCHMARKS.md, 100 networks): with a total of ``sqrt(k)`` or less an
+    irrelevant 20-level attribute's gate came above irrelevant numeric ones' (a wider block
+    offers its gate more directions in which to fit noise); with ``k`` irrelevant attributes of
+    3 to 20 levels rank below them and the relevant ones first.
     """
     totals = np.sqrt(np.bincount(blocks, weights=squares, minlength=layout.n_attributes))
-    scales = np.where(totals > MIN_SCALE, totals / layout.block_sizes**0.25, 1.0)
+    scales = np.where(totals > MIN_SCALE, totals / layout.block_sizes**0.5, 1.0)
     return scales[blocks]
 
 
