@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: keep its start-up chatter out
@@ -54,35 +55,30 @@ def main(argv=None):
     import tensorflow as tf
 
     from deepfeat.ensemble import TrainingOptions, plan_ensemble
-    from deepfeat.stacked import StackedTrainer, epoch_words
+    from deepfeat.stacked import StackedTrainer
     from deepfeat.tasks import CLASSIFICATION
-    from deepfeat.training import TrainingData, model_streams
+    from deepfeat.training import TrainingData, TrainingHooks
 
     X, y = load({"data": "synthetic", "rows": args.rows, "columns": args.columns})
-    options = TrainingOptions()
+    options = replace(TrainingOptions(), max_epochs=2, patience=3)  # the first epoch traces, the second is profiled
     plan = plan_ensemble(X, y, args.models, options, 0, CLASSIFICATION)
     data = TrainingData.of(plan.encoding.rows(X), plan.target.values, plan.encoding.layout)
     group = plan.group_task(data, options, CLASSIFICATION, 0, args.models)
-    trainer = StackedTrainer(data, options, CLASSIFICATION)
-    streams = [model_streams(seed) for seed in group.seeds]
-    initial = [trainer.spec.initial_weights(init) for init, _, _ in streams]
-    params = {w.name: [weights[w.name] for weights in initial] for w in trainer.spec.weights}
-    trainer.stack.load(params, (group.shift, group.scale, group.target_shift, group.target_scale))
-    n_train = group.train_index.shape[1]
 
-    def epoch():
-        order = [rows[shuffle.permutation(n_train)] for rows, (_, shuffle, _) in zip(group.train_index, streams)]
-        words = epoch_words([noise for _, _, noise in streams], n_train, trainer.layout.words_per_row)
-        trainer.stack.epoch(order, group.val_index, words)
+    class ProfileSecondEpoch(TrainingHooks):
+        def epoch_end(self, task, epoch, n_training, get_state=None):
+            if epoch == 1:
+                tf.profiler.experimental.start(logdir)
+                self.started = time.perf_counter(), time.process_time()
+            else:
+                self.wall, self.cpu = time.perf_counter() - self.started[0], time.process_time() - self.started[1]
+                tf.profiler.experimental.stop()
 
-    epoch()  # traces
+    hooks = ProfileSecondEpoch()
     with tempfile.TemporaryDirectory() as logdir:
-        tf.profiler.experimental.start(logdir)
-        started, cpu = time.perf_counter(), time.process_time()
-        epoch()
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-        tf.profiler.experimental.stop()
+        StackedTrainer(data, options, CLASSIFICATION).train(group, hooks)
         totals = op_seconds(logdir)
+    wall, cpu = hooks.wall, hooks.cpu
     print(
         f"{args.models} models, {args.rows:,} x {args.columns:,}: epoch {wall:.2f} s wall, {cpu:.2f} s CPU; load ",
         end="",
