@@ -1,4 +1,4 @@
-"""Smoke tests of the wide-table benchmark: its CSV, its reading of the progress bar and of /usr/bin/time, its probe."""
+"""Smoke tests of the wide-table benchmarks: the CSV, the progress bar and /usr/bin/time read, probe, profile."""
 
 import sys
 from pathlib import Path
@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import wide_command  # noqa: E402
+import wide_profile  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
 
 
@@ -46,3 +47,10 @@ def test_the_resource_report_of_usr_bin_time():
 def test_the_probes_time_an_epoch_of_products_and_of_adam_updates():
     assert 0 < wide_command.probe_epoch(2, 10, 7, 16, 4, 4, repeats=1) < 10
     assert 0 < wide_command.probe_adam(2, 10, 16, 4, 4, repeats=1) < 10
+
+
+def test_the_profile_sums_the_ops_of_one_epoch(capsys):
+    wide_profile.main(["--rows", "60", "--columns", "20", "--models", "2", "--top", "3"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("2 models, 60 x 20: epoch ")
+    assert len(lines) == 4 and all(line.strip().split()[1] == "s" for line in lines[1:])  # the three largest ops
