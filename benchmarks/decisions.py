@@ -46,13 +46,11 @@ networks). The report (Markdown) goes to standard output, progress to standard e
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import time
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 # Before TensorFlow loads: keep its start-up chatter out of the report.
@@ -65,8 +63,8 @@ from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 
 import metrics  # noqa: E402
 import quality  # noqa: E402
+import runs as runs_module  # noqa: E402
 import synthetic  # noqa: E402
-import targets  # noqa: E402
 import variants  # noqa: E402
 from deepfeat import DeepFeatureImportance  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
@@ -76,7 +74,6 @@ from deepfeat.errors import NoSkillWarning  # noqa: E402
 from deepfeat.settings import null_models  # noqa: E402
 
 log, _cell, _table, _verdict = quality.log, quality._cell, quality._table, quality._verdict
-_load, _commit = targets._load, targets._commit
 
 ALPHA = 0.05
 DEEPFEAT = "deepfeat"
@@ -740,47 +737,13 @@ def report(synthetic_rows, real_rows, shuffled_rows, timing_rows, facts):
 
 
 #: In the order they run: the cheap parts first, the timing once TensorFlow has started.
-class SavingList(list):
-    """A list that calls ``save()`` after every append, so that an interrupted run keeps what it measured."""
-
-    def __init__(self, save):
-        super().__init__()
-        self._save = save
-
-    def append(self, item):
-        super().append(item)
-        self._save()
-
-
 PARTS = ("shuffled", "real", "timing", "synthetic")
 
 
 def measure(mode, skip=(), save=None):
-    """Run every part not in ``skip``; the rows and facts :func:`report` takes (saved to ``save`` after each part)."""
-    facts = {
-        "mode": asdict(mode),
-        "commit": _commit(),
-        "machine": f"{platform.machine()} {platform.system()} with {os.cpu_count()} CPUs (shared with other work)",
-        "load_before": _load(),
-        "date": datetime.date.today().isoformat(),
-    }
-    saved = {f"{part}_rows": [] for part in PARTS}
-    start = time.perf_counter()
+    """Run every part not in ``skip``; the rows and facts :func:`report` takes (saved to ``save`` as they come)."""
     runs = {"synthetic": run_synthetic, "real": run_real, "shuffled": run_shuffled, "timing": run_timing}
-
-    def checkpoint():
-        facts.update(seconds=time.perf_counter() - start, load_after=_load())
-        saved["facts"] = facts
-        if save is not None:
-            save.write_text(json.dumps(saved, indent=1, default=str))
-
-    for part in PARTS:
-        if part not in skip:
-            log(f"part {part} ({(time.perf_counter() - start) / 60:.1f} min so far)")
-            saved[f"{part}_rows"] = SavingList(checkpoint)
-            runs[part](mode, saved[f"{part}_rows"])
-        checkpoint()
-    return saved
+    return runs_module.measure_parts(mode, {part: runs[part] for part in PARTS}, skip, save, log)
 
 
 def main(argv=None):

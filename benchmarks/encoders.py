@@ -47,10 +47,8 @@ progress to standard error.
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
@@ -71,16 +69,14 @@ from sklearn.preprocessing import OneHotEncoder  # noqa: E402
 
 import metrics  # noqa: E402
 import quality  # noqa: E402
+import runs as runs_module  # noqa: E402
 import synthetic  # noqa: E402
-import targets  # noqa: E402
 import variants  # noqa: E402
-from decisions import SavingList  # noqa: E402
 from deepfeat import DeepFeatureImportance  # noqa: E402
 from deepfeat.data import load_dataset  # noqa: E402
 from deepfeat.errors import NoSkillWarning  # noqa: E402
 
 log, _cell, _table, _verdict = quality.log, quality._cell, quality._table, quality._verdict
-_load, _commit = targets._load, targets._commit
 
 CLEVELAND = quality.CLEVELAND
 CLINICAL = quality.CLINICAL
@@ -804,33 +800,16 @@ PARTS = ("categorical", "cleveland", "synthetic")
 
 def measure(mode, skip=(), save=None):
     """Run every part not in ``skip``; the rows and facts :func:`report` takes (saved to ``save`` as they come)."""
-    facts = {
-        "mode": asdict(mode),
-        "commit": _commit(),
-        "machine": f"{platform.machine()} {platform.system()} with {os.cpu_count()} CPUs (shared with other work)",
-        "load_before": _load(),
-        "date": datetime.date.today().isoformat(),
-        "skip": [part for part in PARTS if part in skip],
-    }
-    saved = {f"{part}_rows": [] for part in PARTS}
-    if "cleveland" in skip:
-        saved["cleveland_rows"] = None
-    start = time.perf_counter()
     runs = {"categorical": run_categorical, "synthetic": run_synthetic, "cleveland": run_cleveland}
-
-    def checkpoint():
-        facts.update(seconds=time.perf_counter() - start, load_after=_load())
-        saved["facts"] = facts
-        if save is not None:
-            save.write_text(json.dumps(saved, indent=1, default=str))
-
-    for part in PARTS:
-        if part not in skip:
-            log(f"part {part} ({(time.perf_counter() - start) / 60:.1f} min so far)")
-            saved[f"{part}_rows"] = SavingList(checkpoint)
-            runs[part](mode, saved[f"{part}_rows"])
-        checkpoint()
-    return saved
+    return runs_module.measure_parts(
+        mode,
+        {part: runs[part] for part in PARTS},
+        skip,
+        save,
+        log,
+        skipped_rows=("cleveland",),  # None: "not run", where [] says the data were not found
+        facts={"skip": [part for part in PARTS if part in skip]},
+    )
 
 
 def mode_from(args):

@@ -40,7 +40,6 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
@@ -62,6 +61,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 import baselines  # noqa: E402
 import metrics  # noqa: E402
 import quality  # noqa: E402
+import runs  # noqa: E402
 import synthetic  # noqa: E402
 import variants  # noqa: E402
 from deepfeat import DeepFeatureImportance, DeepFeatureImportanceRegressor  # noqa: E402
@@ -469,30 +469,17 @@ def report(ranking_rows, diabetes_rows, skill_rows, facts):
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _load():
-    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def _commit():
-    """The short commit of the checkout, with "+ uncommitted changes" when the tree differs from it."""
-    root = Path(__file__).resolve().parents[1]
-
-    def git(*words):
-        return subprocess.run(["git", *words], cwd=root, capture_output=True, text=True).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + (" + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
-
-
 def measure(mode, seeds, lassonet_python):
     """Run every part; the rows and facts :func:`report` takes."""
     mode = replace(mode, seeds=tuple(seeds))
-    facts = {"mode": asdict(mode), "commit": _commit(), "lassonet_python": lassonet_python}
-    facts["load_before"] = _load()
+    facts = {"mode": asdict(mode), "commit": runs.commit(), "lassonet_python": lassonet_python}
+    facts["load_before"] = runs.load_average()
     start = time.perf_counter()
     ranking_rows, skill_rows = run_known(mode, lassonet_python)
     diabetes_rows, diabetes_skill = run_diabetes(mode, lassonet_python)
-    facts.update(seconds=time.perf_counter() - start, load_after=_load(), date=datetime.date.today().isoformat())
+    facts.update(
+        seconds=time.perf_counter() - start, load_after=runs.load_average(), date=datetime.date.today().isoformat()
+    )
     return {
         "ranking_rows": ranking_rows,
         "diabetes_rows": diabetes_rows,

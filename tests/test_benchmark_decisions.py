@@ -1,6 +1,7 @@
 """Smoke tests of the decisions benchmark: its Boruta, its scores, its tables and a tiny --quick run."""
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ def test_copies_are_row_permutations_of_real_columns():
 
 def _rows():
     facts = {
-        "mode": decisions.asdict(decisions.QUICK),
+        "mode": asdict(decisions.QUICK),
         "commit": "abc1234",
         "machine": "test",
         "load_before": "1",
