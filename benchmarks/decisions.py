@@ -46,12 +46,10 @@ networks). The report (Markdown) goes to standard output, progress to standard e
 """
 
 import argparse
-import json
 import os
 import time
 import warnings
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 # Before TensorFlow loads: keep its start-up chatter out of the report.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -749,20 +747,11 @@ def measure(mode, skip=(), save=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny problems, 5 models, 2 epochs (seconds)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=PARTS, help="parts to leave out")
-    parser.add_argument("--output", type=Path, help="also write the Markdown report here")
-    parser.add_argument("--json", type=Path, help="write every measured row here (after each part)")
-    parser.add_argument("--report-from", type=Path, help="measure nothing: render the report of a --json file")
+    runs_module.add_arguments(parser, PARTS)
     args = parser.parse_args(argv)
-    if args.report_from:
-        saved = json.loads(args.report_from.read_text())
-    else:
-        saved = measure(QUICK if args.quick else FULL, args.skip, args.json)
-    text = report(**saved)
-    print(text)
-    if args.output:
-        args.output.write_text(text)
-    return text
+    return runs_module.measure_or_render(
+        args, lambda: measure(QUICK if args.quick else FULL, args.skip, args.json), report
+    )
 
 
 if __name__ == "__main__":

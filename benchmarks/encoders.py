@@ -47,12 +47,10 @@ progress to standard error.
 """
 
 import argparse
-import json
 import os
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 # Before TensorFlow loads: keep its start-up chatter out of the report.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -843,20 +841,9 @@ def main(argv=None):
         "--cleveland-epochs", type=int, help=f"epoch cap on Cleveland (default {FULL.cleveland_epochs})"
     )
     parser.add_argument("--timing-pairs", type=int, help=f"Cleveland's interleaved pairs (default {FULL.timing_pairs})")
-    parser.add_argument("--skip", nargs="*", default=[], choices=PARTS, help="parts to leave out")
-    parser.add_argument("--output", type=Path, help="also write the Markdown report here")
-    parser.add_argument("--json", type=Path, help="write every measured row here (as the run goes)")
-    parser.add_argument("--report-from", type=Path, help="measure nothing: render the report of a --json file")
+    runs_module.add_arguments(parser, PARTS)
     args = parser.parse_args(argv)
-    if args.report_from:
-        saved = json.loads(args.report_from.read_text())
-    else:
-        saved = measure(mode_from(args), args.skip, args.json)
-    text = report(**saved)
-    print(text)
-    if args.output:
-        args.output.write_text(text)
-    return text
+    return runs_module.measure_or_render(args, lambda: measure(mode_from(args), args.skip, args.json), report)
 
 
 if __name__ == "__main__":

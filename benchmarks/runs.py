@@ -70,3 +70,22 @@ def measure_parts(mode, runs, skip=(), save=None, log=print, skipped_rows=(), fa
             run(mode, saved[f"{part}_rows"])
         checkpoint()
     return saved
+
+
+def add_arguments(parser, parts):
+    """The options of a benchmark run in ``parts``: which to skip, where to save and write, or what to render."""
+    parser.add_argument("--skip", nargs="*", default=[], choices=parts, help="parts to leave out")
+    parser.add_argument("--output", type=Path, help="also write the Markdown report here")
+    parser.add_argument("--json", type=Path, help="write every measured row here (as the run goes)")
+    parser.add_argument("--report-from", type=Path, help="measure nothing: render the report of a --json file")
+
+
+def measure_or_render(args, measure, report):
+    """The report of ``measure()``, or of the rows saved in ``args.report_from``: printed, written to
+    ``args.output`` if given, and returned."""
+    saved = json.loads(args.report_from.read_text()) if args.report_from else measure()
+    text = report(**saved)
+    print(text)
+    if args.output:
+        args.output.write_text(text)
+    return text
