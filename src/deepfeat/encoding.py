@@ -20,8 +20,9 @@ Each block of ``k`` inputs is centred column by column and divided by one number
 block's total variance over the model's training rows is ``k`` (``"standard"``) or its total
 sum of squares over the file is ``k`` (``"column-l2"``), one per input on average: a block of
 one numeric column is scaled exactly as before, and an irrelevant wide block gets no larger a
-gate than an irrelevant numeric column (see :func:`_block_norm`). Without categorical attributes, missing
-cells or piecewise encoding the layout is *plain*: the inputs are the attributes themselves.
+gate than an irrelevant numeric column (see :func:`_block_norm`). Without categorical
+attributes, missing cells or piecewise encoding the layout is *plain*: the inputs are the
+attributes themselves.
 
 NumPy only: :func:`deepfeat.layers.encode` computes the same in ``keras.ops``.
 """
