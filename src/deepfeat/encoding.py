@@ -188,6 +188,10 @@ class EncodingLayout:
     def n_level_columns(self):
         return sum(len(levels) + missing for levels, missing in zip(self.levels, self.missing_level))
 
+    def indicator_positions(self):
+        """For each missing-indicator column: its attribute's position among the numeric ones."""
+        return [self.numeric.index(a) for a in self.indicated]
+
     def level_columns(self):
         """For each level column: its categorical attribute's position, its value (NaN: the missing cell)."""
         owners, values = [], []
@@ -330,8 +334,7 @@ def encode_rows(X, params, layout):
         ramps = (values[:, :, None] - params["left"]) * params["inv_width"]
         values = np.minimum(np.maximum(ramps, params["low"]), params["high"]).reshape(len(X), -1)
     parts.append(values)
-    positions = np.searchsorted(layout.numeric, layout.indicated)
-    parts.append(missing[:, positions].astype(np.float64))
+    parts.append(missing[:, layout.indicator_positions()].astype(np.float64))
     if layout.categorical:
         owners, level_values = layout.level_columns()
         codes = X[:, list(layout.categorical)][:, owners]

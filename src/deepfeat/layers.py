@@ -155,8 +155,7 @@ def encode(raw, params, layout):
             values = ops.reshape(ramps, (shape[0], shape[1], len(layout.numeric) * layout.n_bins))
         parts.append(values)
         if layout.indicated:
-            positions = [layout.numeric.index(a) for a in layout.indicated]
-            parts.append(ops.cast(ops.take(missing, positions, axis=-1), "float32"))
+            parts.append(ops.cast(ops.take(missing, layout.indicator_positions(), axis=-1), "float32"))
     if layout.categorical:
         owners, level_values = layout.level_columns()
         codes = ops.take(ops.take(raw, layout.categorical, axis=-1), owners, axis=-1)
