@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from deepfeat.data import Dataset, load_dataset
@@ -229,12 +230,24 @@ def test_line_endings_and_byte_order_marks_read_alike(tmp_path, data):
         (b'"a",y,b\r\n-1.5e3, good ,2\r\n3,bad,4.25\r\n5,good,+6', {"label_column": "y"}, True),
         (b"\xef\xbb\xbfa,b,y\n0.1,2,1\n3,4,0\n5,6,1\n", {}, True),
         ("\u00e2,b,y\n1,2,\u00e9t\u00e9\n3,4,hiver\n".encode("latin-1"), {}, True),
-        (b"a,b,y\n1_0,2,0\n3,4,1\n", {}, False),  # Python's float reads 1_0, NumPy's reader does not
+        (b"a,b,y\n1_0,2,0\n3,4,1\n", {}, False),  # Python's float reads 1_0, pandas' reader does not
         (b"a,b,y\n1,2,0\n\n3,4,1\n", {}, False),  # a blank line
+        (b"a,b,y\n1,NA,0\n3,,1\n5,6,1\n", {}, False),  # missing cells: NaN, read row by row
+        ("a,b,y\n\u0663,2,0\n3,4,1\n".encode(), {}, False),  # Python's float reads an Arabic-Indic 3
+        (b"a,b,y\n0.30000000000000004,1e-310,0\n-2.2250738585072014e-308,123456789012345678901,1\n", {}, True),
     ],
-    ids=["CRLF, quoted name, label in the middle", "UTF-8 BOM", "Latin-1", "underscore", "blank line"],
+    ids=[
+        "CRLF, quoted name, label in the middle",
+        "UTF-8 BOM",
+        "Latin-1",
+        "underscore",
+        "blank line",
+        "missing cells",
+        "non-ASCII digit",
+        "17 and more digits",
+    ],
 )
-def test_plain_files_read_by_numpy_as_row_by_row(tmp_path, monkeypatch, data, kwargs, plain):
+def test_plain_files_read_by_pandas_as_row_by_row(tmp_path, monkeypatch, data, kwargs, plain):
     # A quoted cell sends a file to the row-by-row reader, which reads it alike.
     header, first, rest = data.split(b"\n", 2)
     ending = b"\r" if first.endswith(b"\r") else b""
@@ -242,10 +255,10 @@ def test_plain_files_read_by_numpy_as_row_by_row(tmp_path, monkeypatch, data, kw
     quoted = b"\n".join([header, b",".join([*cells[:-1], b'"%s"' % cells[-1]]) + ending, rest])
     row_by_row = load_dataset(write_bytes(tmp_path / "quoted.csv", quoted), **kwargs)
     calls = []
-    loadtxt = np.loadtxt
-    monkeypatch.setattr(np, "loadtxt", lambda *args, **kw: calls.append(loadtxt(*args, **kw)) or calls[-1])
+    read_csv = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *args, **kw: calls.append(read_csv(*args, **kw)) or calls[-1])
     loaded = load_dataset(write_bytes(tmp_path / "plain.csv", data), **kwargs)
-    assert bool(calls) == plain  # NumPy's reader read it
+    assert bool(calls) == plain  # pandas' reader read it
     assert loaded.X.dtype == row_by_row.X.dtype == np.float64
     np.testing.assert_array_equal(loaded.X, row_by_row.X)
     np.testing.assert_array_equal(loaded.y, row_by_row.y)

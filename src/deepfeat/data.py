@@ -3,8 +3,8 @@
 Two layouts are supported: a CSV whose first row names the columns, and the UCI
 layout of a headerless CSV plus an attribute file holding one line of
 comma-separated column names. A plain file (no quotes in its rows, every line a row of the right
-number of fields, every value a finite number, every label present) is parsed by NumPy's C reader,
-which reads numbers as Python's ``float`` does; any other file is read row by row here, so
+number of fields, every value a finite number, every label present) is parsed by pandas' C reader,
+which reads numbers as Python's ``float`` does (correctly rounded); any other file is read row by row here, so
 that every error can name the file, the row (its line number in the file) and the column.
 That reader streams the file, each row's attribute values going straight into a
 preallocated float array, so that loading takes a few times the file's size in memory.
@@ -480,7 +480,7 @@ def _label_index(label_column, names: list[str], source: str) -> int:
 def _read_plain_table(path, encoding, skip, n_columns, attribute_indices, label_indices) -> _Table | None:
     """The table of a plain file (see the module's text), its first ``skip`` lines skipped; None for any other.
 
-    NumPy's reader neither checks the number of fields of a row nor keeps line numbers, so the
+    pandas' C reader neither checks the number of fields of a row nor keeps line numbers, so the
     rows are first checked to have no quotes and ``n_columns`` fields on each line; what it
     cannot parse, or a value out of range or a missing label, sends the file to :func:`_read_table`.
     """
@@ -508,15 +508,39 @@ def _read_plain_table(path, encoding, skip, n_columns, attribute_indices, label_
             n_rows += 1
     if not n_rows or any(cell.lower() in MISSING_LABELS for column in labels for cell in column):
         return None
+    # Imported here: the command line's other paths (help, signals) start without pandas.
+    import pandas as pd
+
     try:
-        X = np.loadtxt(
-            path, delimiter=",", comments=None, skiprows=skip, usecols=attribute_indices, ndmin=2, encoding=encoding
+        frame = pd.read_csv(
+            path,
+            header=None,
+            skiprows=skip,
+            usecols=attribute_indices,
+            dtype=np.float64,
+            engine="c",
+            encoding=encoding,
+            na_filter=False,  # a missing cell is an error here, which sends the file to the row reader
+            low_memory=False,  # one pass, not chunks concatenated afterwards
         )
     except ValueError:
         return None
+    X = _row_major([column.to_numpy() for _, column in frame.items()])
+    del frame
     if len(X) != n_rows or not -FLOAT32_MAX <= X.min() <= X.max() <= FLOAT32_MAX:  # NaN fails too
         return None
     return _Table(X=X, labels=labels, lines=np.arange(skip + 1, skip + 1 + n_rows))
+
+
+def _row_major(columns, block=64):
+    """The ``columns`` side by side in one row-major array, as the trainers read rows.
+
+    A few columns at a time: a whole-table transpose strides through memory and took three times as long.
+    """
+    X = np.empty((len(columns[0]), len(columns)))
+    for start in range(0, len(columns), block):
+        X[:, start : start + block] = np.stack(columns[start : start + block], axis=1)
+    return X
 
 
 def _read_table(rows, names, attribute_indices, label_indices, capacity, source) -> _Table:

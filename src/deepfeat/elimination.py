@@ -226,7 +226,8 @@ def train_eliminating(
             previous = mean_importance(rounds[-1][1].importances)
             features = features[np.argsort(-previous, kind="stable")[:size]]  # most important first
         result = train_ensemble(
-            X[:, features],
+            # The first round takes X itself; ``X[:, features]`` would copy it, column-major.
+            X if r == 0 else np.take(X, features, axis=1),
             y,
             n_models,
             options,
