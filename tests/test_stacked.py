@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -209,3 +210,18 @@ def test_stacked_and_keras_importances_agree_within_the_ensembles_spread(wine):
     gap = np.abs(stacked.mean(axis=0) - keras_path.mean(axis=0))
     standard_error = np.sqrt((stacked.var(axis=0, ddof=1) + keras_path.var(axis=0, ddof=1)) / n_models)
     assert np.all(gap <= 4 * standard_error), (gap / standard_error).round(1)
+
+
+def test_predictions_hold_no_float32_copy_of_the_table_and_match_a_float32_input():
+    # A wide table: a float32 copy of it would be 8 MB, a chunk of rows 0.25 MB.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(1000, 2000)), np.arange(1000) % 2
+    result = train_ensemble(X, y, 2, TrainingOptions(max_epochs=1), seed=0)
+    tracemalloc.start()
+    try:
+        outputs = result.predict_outputs(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 4  # the float32 copy alone is X.nbytes / 2
+    np.testing.assert_array_equal(outputs, result.predict_outputs(X.astype(np.float32)))

@@ -285,12 +285,17 @@ class InputEncoding:
     def scale(self):
         return self.params["scale"]
 
-    def rows(self, X):
-        """Apply the step shared by all models (the row normalisation, if any) to ``X``, as float32."""
+    def rows(self, X, as_float32=True):
+        """Apply the step shared by all models (the row normalisation, if any) to ``X``, as float32.
+
+        With ``as_float32`` false an unnormalised ``X`` comes back as it is, for a caller that
+        converts it chunk by chunk rather than hold a float32 copy of the whole table.
+        """
         from .preprocessing import unit_rows  # TensorFlow, only where rows are normalised
 
-        X = np.asarray(X, dtype=np.float32)
-        return unit_rows(X) if self.row_l2 else X
+        if self.row_l2:
+            return unit_rows(np.asarray(X, dtype=np.float32))
+        return np.asarray(X, dtype=np.float32) if as_float32 else X
 
     def subset(self, models):
         """The encoding of the ``models`` (an index or slice of the model axis) only."""

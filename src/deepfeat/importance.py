@@ -6,6 +6,7 @@ from scipy.stats import rankdata, spearmanr
 
 #: Below this split-half Spearman correlation a ranking is not reproducible enough to trust.
 STABLE_SPEARMAN = 0.9
+_BOOTSTRAP_COLUMNS = 256
 
 
 def mean_importance(importances):
@@ -48,9 +49,14 @@ def bootstrap_interval(importances, n_boot=1000, level=0.95, seed=0):
     rng = np.random.default_rng(seed)
     # Resampling as multinomial weights keeps memory at n_boot x n_features.
     weights = rng.multinomial(n_models, np.full(n_models, 1.0 / n_models), size=n_boot) / n_models
-    means = weights @ importances
     tail = (1.0 - level) / 2.0 * 100.0
-    return np.percentile(means, tail, axis=0), np.percentile(means, 100.0 - tail, axis=0)
+    low, high = np.empty(importances.shape[1]), np.empty(importances.shape[1])
+    # A few hundred attributes at a time: percentile sorts a copy of its input, n_boot x width.
+    for start in range(0, importances.shape[1], _BOOTSTRAP_COLUMNS):
+        columns = slice(start, start + _BOOTSTRAP_COLUMNS)
+        means = weights @ importances[:, columns]
+        low[columns], high[columns] = np.percentile(means, [tail, 100.0 - tail], axis=0)
+    return low, high
 
 
 def ranking_table(importances, feature_names, n_boot=1000, seed=0, decisions=None):

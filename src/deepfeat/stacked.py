@@ -283,7 +283,7 @@ def predict_outputs(params, encoding, X, spec):
     memory stays bounded and a model's outputs do not depend on how many models there are.
     Returns an array of shape (n_models, n_samples, n_outputs).
     """
-    X = np.asarray(X, dtype=np.float32)
+    X = np.asarray(X)
     n_models, n_outputs = len(encoding.shift), spec.layers[-1].units
     models = max(1, _INFERENCE_PARAMS // spec.n_params)
     rows = max(1, _INFERENCE_ELEMENTS // (models * max(layer.units for layer in spec.layers)))
@@ -294,13 +294,13 @@ def predict_outputs(params, encoding, X, spec):
         tensors = {name: tf.constant(value[group]) for name, value in params.items()}
         group_encoding = {name: tf.constant(value[group]) for name, value in encoding.params.items()}
         for start in range(0, len(X), rows):
-            chunk = X[start : start + rows]
+            n_rows = min(rows, len(X) - start)
             # Whole blocks of rows: a CPU's matrix kernel may round the rows of a last, partial
             # block differently (AVX2 seen), which would tie a row's outputs to its position.
-            padded = np.pad(chunk, ((0, -len(chunk) % _LANES), (0, 0)))
-            outputs[group, start : start + rows] = predict(tensors, group_encoding, padded[None])[
-                :, : len(chunk)
-            ].numpy()
+            # Converted to float32 chunk by chunk: no float32 copy of the whole table.
+            padded = np.zeros((1, n_rows + -n_rows % _LANES, X.shape[1]), dtype=np.float32)
+            padded[0, :n_rows] = X[start : start + n_rows]
+            outputs[group, start : start + n_rows] = predict(tensors, group_encoding, padded)[:, :n_rows].numpy()
     return outputs
 
 
