@@ -4,9 +4,9 @@ Two layouts are supported: a CSV whose first row names the columns, and the UCI
 layout of a headerless CSV plus an attribute file holding one line of
 comma-separated column names. A plain file (no quotes in its rows, every line a row of the right
 number of fields, every value a finite number, every label present) is parsed by pandas' C reader,
-which reads numbers as Python's ``float`` does (correctly rounded); any other file is read row by row here, so
-that every error can name the file, the row (its line number in the file) and the column.
-That reader streams the file, each row's attribute values going straight into a
+whose numbers matched Python's ``float`` bit for bit on every value checked (BENCHMARKS.md); any
+other file is read row by row here, so that every error can name the file, the row (its line
+number in the file) and the column. That reader streams the file, each row's attribute values going straight into a
 preallocated float array, so that loading takes a few times the file's size in memory.
 A missing attribute cell (``?``, an empty cell, ``NA``, ``nan``, ``null``) is read as NaN (what
 becomes of it is :meth:`Dataset.without_missing` or the encoders' imputation); an attribute
