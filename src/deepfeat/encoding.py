@@ -285,17 +285,15 @@ class InputEncoding:
     def scale(self):
         return self.params["scale"]
 
-    def rows(self, X, as_float32=True):
-        """Apply the step shared by all models (the row normalisation, if any) to ``X``, as float32.
+    def rows(self, X):
+        """Apply the step shared by all models (the row normalisation, if any) to ``X``.
 
-        With ``as_float32`` false an unnormalised ``X`` comes back as it is, for a caller that
-        converts it chunk by chunk rather than hold a float32 copy of the whole table.
+        A normalised table comes back as float32; any other as it is, for the callers to convert
+        (the trainers' data once, predictions and checks chunk by chunk: no float32 copy of a wide table).
         """
         from .preprocessing import unit_rows  # TensorFlow, only where rows are normalised
 
-        if self.row_l2:
-            return unit_rows(np.asarray(X, dtype=np.float32))
-        return np.asarray(X, dtype=np.float32) if as_float32 else X
+        return unit_rows(X) if self.row_l2 else X
 
     def subset(self, models):
         """The encoding of the ``models`` (an index or slice of the model axis) only."""

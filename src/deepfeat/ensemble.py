@@ -102,7 +102,7 @@ class EnsembleResult:
 
         For classification these are the sigmoid heads' outputs, for regression the predicted targets.
         """
-        outputs = predict_outputs(self.params, self.encoding, self.encoding.rows(X, as_float32=False), self.spec)
+        outputs = predict_outputs(self.params, self.encoding, self.encoding.rows(X), self.spec)
         return outputs if self.target_scaling.is_identity else self.target_scaling.to_target(outputs)
 
     def keras_model(self, i):

@@ -82,9 +82,9 @@ def _flat(X, method):
     rows, shift, scale = scaling.rows(X), scaling.shift[0], scaling.scale[0]
     # A few columns at a time: each column's spread alone, without temporaries of the whole table.
     chunks = (slice(start, start + _CHUNK_COLUMNS) for start in range(0, rows.shape[1], _CHUNK_COLUMNS))
-    spread = np.concatenate(
-        [np.zeros(0), *(((rows[:, c] - shift[c]) / scale[c]).std(axis=0, dtype=np.float64) for c in chunks)]
-    )
+    # As the networks see them, in float32.
+    scaled = ((rows[:, c].astype(np.float32) - shift[c]) / scale[c] for c in chunks)
+    spread = np.concatenate([np.zeros(0), *(values.std(axis=0, dtype=np.float64) for values in scaled)])
     widest = spread.max(initial=0.0) if method != "standard" else 1.0  # standard aims at 1 for every column
     return spread <= _UNSEEN_SPREAD * widest
 
