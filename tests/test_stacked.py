@@ -3,6 +3,7 @@
 import copy
 import pickle
 import tracemalloc
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from deepfeat import ensemble
 from deepfeat.ensemble import TrainingOptions, plan_ensemble, train_ensemble, train_group
 from deepfeat.stacked import StackedTrainer, _dropout_factors, _normal, epoch_words
 from deepfeat.tasks import CLASSIFICATION
-from deepfeat.training import TrainingData, TrainingHooks
+from deepfeat.training import ALIGNMENT, TrainingData, TrainingHooks, aligned_float32
 
 DETERMINISTIC = {"noise_std": 0.0, "dropout": 0.0}  # Keras draws its own noise: compare without it
 
@@ -225,3 +226,66 @@ def test_predictions_hold_no_float32_copy_of_the_table_and_match_a_float32_input
         tracemalloc.stop()
     assert peak < X.nbytes / 4  # the float32 copy alone is X.nbytes / 2
     np.testing.assert_array_equal(outputs, result.predict_outputs(X.astype(np.float32)))
+
+
+def _off_boundary(array):
+    """A float32 copy of ``array`` starting 4 bytes past an ALIGNMENT boundary (as an unpickled one may)."""
+    memory = np.empty(array.size * 4 + 2 * ALIGNMENT, dtype=np.uint8)
+    start = -memory.ctypes.data % ALIGNMENT + 4
+    copy_ = memory[start : start + array.size * 4].view(np.float32).reshape(array.shape)
+    copy_[...] = array
+    return copy_
+
+
+def test_the_training_table_is_aligned_and_the_trainer_shares_it_else_copies_it(wine):
+    X, y = wine
+    options = TrainingOptions(learning_rate=1e-2, batch_size=32, max_epochs=3)
+    group = _group(X, y, 2, options)
+    data = group.data
+    assert data.X.dtype == np.float32 and data.X.ctypes.data % ALIGNMENT == 0
+    assert aligned_float32(data.X) is data.X  # already aligned float32: taken as it is
+    shared = StackedTrainer(data, options, group.task)
+    assert np.shares_memory(np.asarray(shared.X), data.X)
+    moved = TrainingData(_off_boundary(data.X), data.Y, data.layout)
+    assert moved.X.ctypes.data % ALIGNMENT != 0
+    copied = StackedTrainer(moved, options, group.task)
+    assert not np.shares_memory(np.asarray(copied.X), moved.X)
+    np.testing.assert_array_equal(np.asarray(copied.X), data.X)
+    for name, value in copied.train(replace(group, data=moved), TrainingHooks()).best.items():
+        np.testing.assert_array_equal(value, shared.train(group, TrainingHooks()).best[name])
+
+
+def test_saved_states_share_the_stacks_memory_and_keep_their_values_as_training_goes_on(wine):
+    X, y = wine
+    options = TrainingOptions(learning_rate=3e-2, batch_size=32, max_epochs=6)
+    group = _group(X, y, 3, options)
+    taken = {}
+
+    def take_epoch_3(epoch, get_state):
+        if epoch == 3:
+            tracemalloc.start()
+            try:
+                state = get_state()
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+            taken.update(state=state, copied=copy.deepcopy(state), peak=peak)
+        elif epoch == 5:
+            taken["later"] = copy.deepcopy(get_state())
+
+    result = StackedTrainer(group.data, options, group.task).train(group, _Recorder(take_epoch_3))
+    state, copied = taken["state"], taken["copied"]
+    weights = sum(value.nbytes for value in state["params"].values())
+    # Copies of the weights, both Adam moments and the best weights would be 4 x weights; the
+    # group's own best weights (a host array) are copied once.
+    assert taken["peak"] < 2 * weights
+    assert all(result.history["epochs_run"] == 6)
+    for key in ("params", "stack_best"):
+        for name, value in state[key].items():
+            np.testing.assert_array_equal(value, copied[key][name])
+            assert not value.flags.writeable
+    for name, (m, v) in state["adam"].items():
+        np.testing.assert_array_equal(m, copied["adam"][name][0])
+        np.testing.assert_array_equal(v, copied["adam"][name][1])
+    # ... while the stack itself moved on
+    assert not any(np.array_equal(value, taken["later"]["params"][name]) for name, value in state["params"].items())

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from .layers import encode
 from .network import network_spec
-from .training import GroupResult, model_streams
+from .training import ALIGNMENT, GroupResult, model_streams
 
 __all__ = [
     "BETA_1",
@@ -366,7 +366,7 @@ class StackedTrainer:
     """
 
     def __init__(self, data, options, task):
-        self.X = tf.constant(data.X)
+        self.X = _shared_tensor(data.X)  # the table once, not a copy per trainer
         self.Y = tf.constant(data.Y)
         self.input_layout = data.layout
         self.options = options
@@ -508,10 +508,10 @@ class _Run:
         return {
             "epoch": self.epoch,
             "held": self.held.copy(),
-            "params": {k: v.numpy() for k, v in stack.vars.items()},
-            "adam": {k: (stack.m[k].numpy(), stack.v[k].numpy()) for k in stack.names},
+            "params": {k: _host(v) for k, v in stack.vars.items()},
+            "adam": {k: (_host(stack.m[k]), _host(stack.v[k])) for k in stack.names},
             "step": int(stack.step.numpy()),
-            "stack_best": {k: v.numpy() for k, v in stack.best.items()},
+            "stack_best": {k: _host(v) for k, v in stack.best.items()},
             "best": {k: v.copy() for k, v in self.best.items()},
             "history": {k: v.copy() for k, v in self.history.items()},
             "wait": self.wait.copy(),
@@ -530,6 +530,27 @@ def _scalings(group, models):
 def _target_rows(group, positions):
     """The row whose target each of some models of ``group`` learns, for every row of the data."""
     return np.stack([group.target_rows(p) for p in positions]).astype(np.int32)
+
+
+def _host(variable):
+    """The value of ``variable`` as a read-only NumPy array that shares its buffer: no copy.
+
+    ``Variable.numpy()`` copies, which for a wide stack is a second copy of its largest weight.
+    The value read keeps the buffer alive, and TensorFlow copies a shared buffer before an update
+    writes to it, so the array keeps the values it was read with.
+    """
+    return np.asarray(variable.read_value())
+
+
+def _shared_tensor(array):
+    """``array`` as a constant tensor that shares its memory where TensorFlow allows, else a copy.
+
+    TensorFlow's kernels need their inputs on 64-byte boundaries: a writeable, C-contiguous
+    array there (as :meth:`deepfeat.training.TrainingData.of` makes them) is taken as it is.
+    """
+    if array.flags.c_contiguous and array.flags.writeable and array.ctypes.data % ALIGNMENT == 0:
+        return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+    return tf.constant(array)
 
 
 def _store(best, positions, weights):
@@ -691,7 +712,7 @@ class _Stack:
 
     def best_weights(self, rows):
         """The best-epoch weights of the models in ``rows`` (a boolean mask), as NumPy arrays."""
-        weights = {name: self.best[name].numpy() for name in self.names}
+        weights = {name: _host(self.best[name]) for name in self.names}
         return weights if rows.all() else {name: value[rows] for name, value in weights.items()}
 
     def keep(self, rows):

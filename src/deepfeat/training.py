@@ -22,15 +22,20 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "ALIGNMENT",
     "GroupResult",
     "GroupTask",
     "Interrupted",
     "StopRequest",
     "TrainingData",
     "TrainingHooks",
+    "aligned_float32",
     "digest",
     "model_streams",
 ]
+
+#: Bytes of the boundary on which TensorFlow's CPU kernels want a tensor's memory to start.
+ALIGNMENT = 64
 
 # Stream numbers of a model's generators, beside its seed: the initial weights use the seed alone.
 _SHUFFLE_STREAM = 1
@@ -55,7 +60,8 @@ class TrainingData:
     ----------
     X : ndarray of shape (n_samples, n_features), float32
         Attributes after the step of the normalisation shared by all models (see
-        :meth:`deepfeat.encoding.InputEncoding.rows`); NaN for a missing cell.
+        :meth:`deepfeat.encoding.InputEncoding.rows`); NaN for a missing cell. Made on an
+        :data:`ALIGNMENT` boundary, so that the stacked trainer's tensor can share its memory.
     Y : ndarray of shape (n_samples, n_outputs), float32
         Targets, as the task encodes them (one-hot classes for classification).
     layout : deepfeat.encoding.EncodingLayout
@@ -71,11 +77,27 @@ class TrainingData:
 
     @classmethod
     def of(cls, X, Y, layout):
-        return cls(np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(Y, dtype=np.float32), layout)
+        return cls(aligned_float32(X), np.ascontiguousarray(Y, dtype=np.float32), layout)
 
     @functools.cached_property
     def digest(self):
         return digest(self.X, self.Y, np.frombuffer(repr(self.layout).encode(), np.uint8))
+
+
+def aligned_float32(array):
+    """``array`` as a C-contiguous float32 array starting on an :data:`ALIGNMENT` boundary.
+
+    An array that already is one is returned as it is; otherwise it is converted once, into
+    memory that starts on the boundary.
+    """
+    array = np.asarray(array)
+    if array.dtype == np.float32 and array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
+        return array
+    memory = np.empty(array.size * 4 + ALIGNMENT, dtype=np.uint8)
+    start = -memory.ctypes.data % ALIGNMENT
+    aligned = memory[start : start + array.size * 4].view(np.float32).reshape(array.shape)
+    aligned[...] = array
+    return aligned
 
 
 def digest(*arrays):
