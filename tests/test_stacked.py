@@ -289,3 +289,33 @@ def test_saved_states_share_the_stacks_memory_and_keep_their_values_as_training_
         np.testing.assert_array_equal(v, copied["adam"][name][1])
     # ... while the stack itself moved on
     assert not any(np.array_equal(value, taken["later"]["params"][name]) for name, value in state["params"].items())
+
+
+def test_the_stacks_variables_are_read_without_copies_after_partial_snapshots_and_drops(wine):
+    # A gather or scatter on a variable itself puts it in copy-on-read mode, in which every read,
+    # the epoch's included, copies it: two reads of a variable must share its buffer.
+    X, y = wine
+    options = TrainingOptions(learning_rate=1e-2, batch_size=32, max_epochs=25, patience=2)
+    group = _group(X, y, 4, options)
+    trainer = StackedTrainer(group.data, options, group.task)
+    seen = {"partial": False, "shared": []}
+    snapshot = trainer.stack.snapshot
+
+    def recording_snapshot(improved):
+        seen["partial"] |= bool(improved.any() and not improved.all())
+        snapshot(improved)
+
+    def check(epoch, get_state):
+        variables = trainer.stack._model_variables()
+        seen["held"] = len(_read(trainer.stack.target_rows))
+        seen["shared"].append(all(np.shares_memory(_read(v), _read(v)) for v in variables if np.size(_read(v))))
+
+    trainer.stack.snapshot = recording_snapshot
+    trainer.train(group, _Recorder(check))
+    assert seen["partial"], seen
+    assert seen["held"] < 4, seen
+    assert all(seen["shared"])
+
+
+def _read(variable):
+    return np.asarray(variable.read_value())
