@@ -599,6 +599,7 @@ class _Stack:
         self._snapshot = tf.function(
             self._snapshot_fn, input_signature=[tf.TensorSpec([None], tf.bool)], autograph=False
         )
+        self._snapshot_all = tf.function(self._snapshot_all_fn, autograph=False)
 
     def load(self, params, scalings, target_rows, adam=None, step=0, best=None):
         """Start (or resume) training the models whose weights are stacked in ``params``.
@@ -692,6 +693,10 @@ class _Stack:
             rows = tf.reshape(improved, [-1] + [1] * (self.vars[name].shape.rank - 1))
             self.best[name].assign(tf.where(rows, self.vars[name], self.best[name]))
 
+    def _snapshot_all_fn(self):
+        for name in self.names:
+            self.best[name].assign(self.vars[name])
+
     # --- per-epoch driving -----------------------------------------------------------
     def epoch(self, order, val_index, words):
         """One pass over each model's training rows in the given order, then validation.
@@ -705,7 +710,9 @@ class _Stack:
 
     def snapshot(self, improved):
         """Copy the current weights of the improved models (a boolean mask) into their best-epoch weights."""
-        if improved.any():
+        if improved.all():  # common while the models still learn; a plain copy is cheapest
+            self._snapshot_all()
+        elif improved.any():
             self._snapshot(tf.constant(improved))
 
     def best_weights(self, rows):
