@@ -549,8 +549,9 @@ def _host(variable):
 def _shared_tensor(array):
     """``array`` as a constant tensor that shares its memory where TensorFlow allows, else a copy.
 
-    TensorFlow's kernels need their inputs on 64-byte boundaries: a writeable, C-contiguous
-    array there (as :meth:`deepfeat.training.TrainingData.of` makes them) is taken as it is.
+    TensorFlow's kernels need their inputs on 64-byte boundaries: a C-contiguous array there (as
+    :meth:`deepfeat.training.TrainingData.of` makes them) is taken as it is, if writeable (NumPy
+    exports no read-only array, e.g. a memory-mapped one, through DLPack).
     """
     if array.flags.c_contiguous and array.flags.writeable and array.ctypes.data % ALIGNMENT == 0:
         return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
@@ -690,8 +691,8 @@ class _Stack:
 
     def _snapshot_fn(self, improved):
         for name in self.names:
-            rows = tf.reshape(improved, [-1] + [1] * (self.vars[name].shape.rank - 1))
-            self.best[name].assign(tf.where(rows, self.vars[name], self.best[name]))
+            mask = tf.reshape(improved, [-1] + [1] * (self.vars[name].shape.rank - 1))
+            self.best[name].assign(tf.where(mask, self.vars[name], self.best[name]))
 
     def _snapshot_all_fn(self):
         for name in self.names:

@@ -180,7 +180,8 @@ class GroupResult:
     ----------
     models : tuple of int
     best : dict of str to ndarray
-        Each model's weights at its best epoch, model axis first.
+        Each model's weights at its best epoch, model axis first (read-only where they are views
+        of the stacked trainer's buffers).
     history : dict of str to ndarray of shape (n_models,)
         ``best_epoch`` (0-based), ``epochs_run``, and ``train_loss`` and ``val_loss`` at the best epoch.
     """
